@@ -23,6 +23,11 @@ typedef enum lm_code {
     LM_EIO,        /* an operating-system call failed */
     LM_ECRYPTO,    /* a key, signature or proof is invalid */
     LM_EDIVZERO,   /* division by zero */
+    LM_ETIMEOUT,   /* a peer did not answer in time */
+    LM_EHTTP,      /* an HTTP status other than success */
+    LM_ERPC,       /* a JSON-RPC error object from the peer */
+    LM_EPROTO,     /* a peer's answer is malformed */
+    LM_ENOTFOUND,  /* the thing asked for does not exist */
     LM_ECODE_COUNT
 } lm_code;
 

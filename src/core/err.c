@@ -9,7 +9,9 @@ static const char *const code_names[LM_ECODE_COUNT] = {
     [LM_ETRAILING] = "ETRAILING", [LM_ENONCANON] = "ENONCANON",
     [LM_EOVERFLOW] = "EOVERFLOW", [LM_ETOOLARGE] = "ETOOLARGE",
     [LM_ESPACE] = "ESPACE",   [LM_ENOMEM] = "ENOMEM",     [LM_EIO] = "EIO",
-    [LM_ECRYPTO] = "ECRYPTO", [LM_EDIVZERO] = "EDIVZERO",
+    [LM_ECRYPTO] = "ECRYPTO", [LM_EDIVZERO] = "EDIVZERO",     [LM_ETIMEOUT] = "ETIMEOUT",
+    [LM_EHTTP] = "EHTTP",     [LM_ERPC] = "ERPC",           [LM_EPROTO] = "EPROTO",
+    [LM_ENOTFOUND] = "ENOTFOUND",
 };
 
 const char *lm_code_name(lm_code code)
