@@ -1,8 +1,203 @@
-/* lamina-bench: the physical limits later goals are measured against. */
+/* lamina-bench: the physical limits that later goals are measured against.
+ *
+ *   lamina-bench [--seconds S] [--threads T]
+ *
+ * Each figure is the best of three runs of about S/3 seconds (default 3 s in
+ * all). "per core" figures run on one thread; the "all cores" column runs T
+ * threads (default: the number of online cores), each on its own data. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int main(void)
+#include "bench.h"
+#include "lamina/goldilocks.h"
+#include "lamina/keccak.h"
+#include "lamina/poseidon2.h"
+#include "lamina/secp256k1.h"
+
+static double g_seconds = 3.0;
+
+typedef double (*bench_fn)(double seconds); /* returns operations per second */
+
+/* Keccak-256 over 1 MiB buffers: bytes per second. */
+static double bench_keccak_bulk(double seconds)
 {
-    printf("no benchmarks yet\n");
+    enum { LEN = 1 << 20 };
+    static _Thread_local uint8_t buf[LEN];
+    memset(buf, 0xa5, sizeof buf);
+    uint8_t out[32];
+    uint64_t n = 0;
+    double t0 = bench_now(), t;
+    do {
+        lm_keccak256(out, buf, LEN);
+        buf[0] = out[0];
+        n++;
+    } while ((t = bench_now()) - t0 < seconds);
+    return (double)n * LEN / (t - t0);
+}
+
+/* Keccak-256 of 64-byte inputs (a Merkle node): hashes per second. */
+static double bench_keccak_64(double seconds)
+{
+    uint8_t buf[64] = {1}, out[32];
+    uint64_t n = 0;
+    double t0 = bench_now(), t;
+    do {
+        for (int i = 0; i < 1024; i++) {
+            lm_keccak256(out, buf, sizeof buf);
+            memcpy(buf, out, 32);
+        }
+        n += 1024;
+    } while ((t = bench_now()) - t0 < seconds);
+    return (double)n / (t - t0);
+}
+
+/* Poseidon2 permutations (width 12), chained: permutations per second. */
+static double bench_poseidon2(double seconds)
+{
+    lm_gl st[LM_P2_WIDTH];
+    for (int i = 0; i < LM_P2_WIDTH; i++)
+        st[i] = (lm_gl)i;
+    uint64_t n = 0;
+    double t0 = bench_now(), t;
+    do {
+        for (int i = 0; i < 1024; i++)
+            lm_poseidon2_permute(st);
+        n += 1024;
+    } while ((t = bench_now()) - t0 < seconds);
+    BENCH_KEEP(st[0]);
+    return (double)n / (t - t0);
+}
+
+/* Goldilocks multiplications, four independent chains (throughput). */
+static double bench_gl_mul(double seconds)
+{
+    lm_gl a = 3, b = 5, c = 7, d = 11;
+    const lm_gl m = 0x123456789abcdefull % LM_GL_P;
+    uint64_t n = 0;
+    double t0 = bench_now(), t;
+    do {
+        for (int i = 0; i < 4096; i++) {
+            a = lm_gl_mul(a, m);
+            b = lm_gl_mul(b, m);
+            c = lm_gl_mul(c, m);
+            d = lm_gl_mul(d, m);
+        }
+        n += 4 * 4096;
+    } while ((t = bench_now()) - t0 < seconds);
+    BENCH_KEEP(a ^ b ^ c ^ d);
+    return (double)n / (t - t0);
+}
+
+/* secp256k1 public-key recoveries (ecrecover): recoveries per second. */
+static double bench_secp_recover(double seconds)
+{
+    enum { N = 64 };
+    lm_seckey key;
+    uint8_t digest[N][32];
+    lm_sig sig[N];
+    for (int i = 0; i < N; i++) {
+        memset(digest[i], i + 1, 32);
+        memset(key.b, 0, sizeof key.b);
+        key.b[31] = (uint8_t)(i + 1);
+        if (lm_ecdsa_sign(&sig[i], digest[i], &key, NULL) != LM_OK)
+            abort();
+    }
+    lm_seckey_wipe(&key);
+    lm_address addr;
+    uint64_t n = 0;
+    double t0 = bench_now(), t;
+    do {
+        for (int i = 0; i < N; i++)
+            if (lm_ecdsa_recover_address(&addr, digest[i], &sig[i], NULL) != LM_OK)
+                abort();
+        n += N;
+    } while ((t = bench_now()) - t0 < seconds);
+    BENCH_KEEP(addr.b[0]);
+    return (double)n / (t - t0);
+}
+
+static double best_of_3(bench_fn fn)
+{
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double v = fn(g_seconds / 3);
+        if (v > best)
+            best = v;
+    }
+    return best;
+}
+
+struct par_arg {
+    bench_fn fn;
+    double result;
+};
+
+static void *par_run(void *p)
+{
+    struct par_arg *a = p;
+    a->result = best_of_3(a->fn);
+    return NULL;
+}
+
+/* Runs fn on `threads` threads at once; returns the summed rate. */
+static double parallel(bench_fn fn, int threads)
+{
+    pthread_t tid[64];
+    struct par_arg arg[64];
+    double sum = 0;
+    for (int i = 0; i < threads; i++) {
+        arg[i].fn = fn;
+        pthread_create(&tid[i], NULL, par_run, &arg[i]);
+    }
+    for (int i = 0; i < threads; i++) {
+        pthread_join(tid[i], NULL);
+        sum += arg[i].result;
+    }
+    return sum;
+}
+
+static void row(const char *name, const char *unit, double scale, bench_fn fn, int threads)
+{
+    double one = best_of_3(fn) / scale;
+    double all = threads > 1 ? parallel(fn, threads) / scale : one;
+    printf("| %-34s | %14.2f | %14.2f | %-10s |\n", name, one, all, unit);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cores > 0 ? (int)(cores > 64 ? 64 : cores) : 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+            g_seconds = strtod(argv[++i], NULL);
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = (int)strtol(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: lamina-bench [--seconds S] [--threads T]\n");
+            return 2;
+        }
+    }
+    if (g_seconds <= 0 || threads < 1 || threads > 64) {
+        fprintf(stderr, "lamina-bench: bad --seconds or --threads\n");
+        return 2;
+    }
+    if (lm_secp256k1_init(NULL) != LM_OK) {
+        fprintf(stderr, "lamina-bench: secp256k1 context failed\n");
+        return 1;
+    }
+    printf("lamina-bench: best of 3 runs, %.1f s per figure, %d thread(s) in the last column\n\n",
+           g_seconds, threads);
+    printf("| %-34s | %14s | %14s | %-10s |\n", "benchmark", "per core", "all cores", "unit");
+    printf("|%s|%s|%s|%s|\n", "------------------------------------", "----------------",
+           "----------------", "------------");
+    row("Keccak-256, 1 MiB inputs", "MB/s", 1e6, bench_keccak_bulk, threads);
+    row("Keccak-256, 64-byte inputs", "Mhash/s", 1e6, bench_keccak_64, threads);
+    row("Poseidon2 permutations (t=12)", "Mperm/s", 1e6, bench_poseidon2, threads);
+    row("Goldilocks multiplications", "Mmul/s", 1e6, bench_gl_mul, threads);
+    row("secp256k1 recoveries (ecrecover)", "krecover/s", 1e3, bench_secp_recover, threads);
     return 0;
 }
