@@ -23,7 +23,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@$(BUILD)/lamina devnet
+	@$(BUILD)/lamina devnet --demo
 
 test: deps
 	@scripts/test.sh

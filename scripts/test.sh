@@ -25,8 +25,8 @@ run_ctest() { # $1 = name, $2 = build dir, $3 = build type
   local log="$2/test.log"
   echo "== $1: build ($3)"
   if ! { cmake -S . -B "$2" -DCMAKE_BUILD_TYPE="$3" >/dev/null &&
-         cmake --build "$2" -j "$JOBS" >"$2.build.log" 2>&1; }; then
-    cat "$2.build.log"
+         cmake --build "$2" -j "$JOBS" >"$2/build.log" 2>&1; }; then
+    cat "$2/build.log"
     failed=$((failed + 1)); failures+=("$1: build failed"); return
   fi
   echo "== $1: ctest"

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "lamina/version.h"
 
 static int usage(FILE *f)
@@ -11,21 +12,10 @@ static int usage(FILE *f)
             "\n"
             "commands:\n"
             "  version    print the version\n"
-            "  devnet     start a local devnet (anvil L1, contracts, sequencer)\n"
+            "  devnet     start a local devnet: anvil (L1) with Lamina's contracts\n"
+            "  deploy     deploy Lamina's contracts to an Ethereum endpoint\n"
             "  help       this text\n");
     return f == stdout ? 0 : 2;
-}
-
-static int cmd_devnet(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    printf("lamina devnet will run:\n"
-           "  1. anvil (L1) on 127.0.0.1 at a free port\n"
-           "  2. deploy the Lamina contracts (Rollup, Bridge) to it\n"
-           "  3. the sequencer with its batcher and proposer, and a follower node\n"
-           "The L1 settlement layer is not built yet: nothing was started.\n");
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -41,6 +31,8 @@ int main(int argc, char **argv)
         return usage(stdout);
     if (strcmp(cmd, "devnet") == 0)
         return cmd_devnet(argc - 1, argv + 1);
+    if (strcmp(cmd, "deploy") == 0)
+        return cmd_deploy(argc - 1, argv + 1);
     fprintf(stderr, "lamina: unknown command '%s'\n", cmd);
     return usage(stderr);
 }

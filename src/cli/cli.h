@@ -1,0 +1,25 @@
+/* Shared helpers of the lamina subcommands. */
+#ifndef LAMINA_CLI_H
+#define LAMINA_CLI_H
+
+#include <stdbool.h>
+
+#include "lamina/err.h"
+#include "lamina/l1_lamina.h"
+#include "lamina/secp256k1.h"
+
+int cmd_deploy(int argc, char **argv);
+int cmd_devnet(int argc, char **argv);
+
+/* Reads a private key: from --key-file PATH (a file holding the hex key),
+ * else from the environment variable env_name. Returns: LM_OK or an error. */
+lm_code cli_load_key(lm_seckey *key, const char *key_file, const char *env_name, lm_err *err);
+
+/* Parses a non-negative decimal integer that fits 64 bits. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* Deploys Lamina's contracts with the signer (lm_lamina_deploy), printing
+ * progress; returns 0 or prints the error and returns 1. */
+int cli_deploy(lm_l1_signer *signer, const lm_deploy_opts *o, lm_deployment *out);
+
+#endif
