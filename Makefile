@@ -1,7 +1,7 @@
 # Lamina's entry points. Each one installs what is missing first.
 #   make run    build and start a local devnet
 #   make test   build (Release and ASan+UBSan) and run every test
-#   make bench  run the benchmarks
+#   make bench  run the benchmarks (primitives, L1 gas)
 #   make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 30)
 #   make clean  remove build outputs
 
@@ -30,6 +30,9 @@ test: deps
 
 bench: build
 	@$(BUILD)/lamina-bench
+	@echo
+	@echo "L1 gas of Lamina's contract calls (whole transactions on anvil):"
+	@cd contracts && script/gas-profile.sh
 
 fuzz: deps
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)

@@ -1,8 +1,7 @@
 /* The L1 client against a real node: anvil (Foundry), started by this test
- * on 127.0.0.1 at a free port and stopped at the end — also when the test
- * fails or crashes: a supervisor process holds the read end of a pipe whose
- * write end only this process holds, and kills anvil's whole process group
- * when the pipe closes, however this process ends.
+ * on 127.0.0.1 at a free port through lm_anvil and stopped at the end — also
+ * when the test fails or crashes: anvil runs in its own process group and is
+ * killed with this process (PR_SET_PDEATHSIG), however it ends.
  *
  * Checks: chain id, blocks, a signed EIP-1559 transfer from anvil's first
  * default key with its receipt and balance changes, calldata read back with
@@ -17,164 +16,40 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lamina/bytes.h"
+#include "lamina/l1_anvil.h"
 #include "lamina/l1_reorg.h"
 #include "lamina/l1_rpc.h"
 #include "lamina/l1_tx.h"
 #include "lamina/log.h"
 #include "lamina/secp256k1.h"
 
-#define ANVIL LM_SOURCE_DIR "/node_modules/.bin/anvil"
 #define ANVIL_LOG LM_BINARY_DIR "/test_l1_anvil.log"
 
 /* anvil's first two default accounts (public test keys, never for value) */
 static const char KEY0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 static const char ADDR1[] = "70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
-static pid_t g_supervisor = -1;
-static int g_lifeline = -1; /* write end: closing it stops anvil */
-static char g_url[64];
-
-/* ---- starting and stopping anvil ------------------------------------------- */
-
-static uint16_t free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
-    socklen_t al = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &al);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* The supervisor: runs anvil in its own process group and waits for the
- * lifeline to close; then terminates the group (anvil's npm wrapper and the
- * anvil binary), gently and then for good. Never returns. */
-static void supervise(int lifeline, uint16_t port)
-{
-    setpgid(0, 0);
-    /* orphans (anvil itself, when its npm wrapper exits first) become our
-     * children, so that we reap them */
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    signal(SIGTERM, SIG_IGN);
-    pid_t a = fork();
-    if (a == 0) {
-        signal(SIGTERM, SIG_DFL);
-        close(lifeline);
-        int log = open(ANVIL_LOG, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (log >= 0) {
-            dup2(log, 1);
-            dup2(log, 2);
-            close(log);
-        }
-        char p[8];
-        snprintf(p, sizeof p, "%u", (unsigned)port);
-        execl(ANVIL, ANVIL, "--host", "127.0.0.1", "--port", p, (char *)NULL);
-        _exit(127);
-    }
-    char c;
-    while (read(lifeline, &c, 1) != 0 && errno == EINTR) {
-    }
-    kill(-getpgrp(), SIGTERM);
-    for (int i = 0; i < 40; i++) { /* up to 2 s for a clean exit */
-        while (waitpid(-1, NULL, WNOHANG) > 0) {
-        }
-        if (errno == ECHILD) /* all reaped, orphaned grandchildren included */
-            _exit(0);
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    kill(-getpgrp(), SIGKILL); /* the rest of the group, this process included */
-    _exit(0);
-}
-
-static void anvil_stop(void)
-{
-    if (g_lifeline >= 0) {
-        close(g_lifeline);
-        g_lifeline = -1;
-    }
-    if (g_supervisor > 0) {
-        waitpid(g_supervisor, NULL, 0);
-        g_supervisor = -1;
-    }
-}
-
-static bool anvil_start(void)
-{
-    for (int attempt = 0; attempt < 3; attempt++) {
-        uint16_t port = free_port();
-        int p[2];
-        if (port == 0 || pipe(p) != 0)
-            return false;
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0)
-            return false;
-        if (pid == 0) {
-            close(p[1]);
-            supervise(p[0], port);
-        }
-        close(p[0]);
-        fcntl(p[1], F_SETFD, FD_CLOEXEC);
-        g_supervisor = pid;
-        g_lifeline = p[1];
-        snprintf(g_url, sizeof g_url, "http://127.0.0.1:%u", (unsigned)port);
-        /* wait until eth_chainId answers (anvil starts in well under 30 s) */
-        lm_rpc_opts o;
-        lm_rpc_opts_default(&o);
-        o.timeout_ms = 1000;
-        o.max_retries = 0;
-        lm_rpc rpc;
-        lm_err err;
-        if (lm_rpc_init(&rpc, g_url, &o, &err) != LM_OK)
-            return false;
-        bool up = false;
-        for (int i = 0; i < 300 && !up; i++) {
-            uint64_t id;
-            up = lm_rpc_chain_id(&rpc, &id, &err) == LM_OK;
-            if (!up) {
-                struct timespec ts = {0, 100 * 1000000L};
-                nanosleep(&ts, NULL);
-                if (waitpid(g_supervisor, NULL, WNOHANG) == g_supervisor)
-                    break; /* supervisor gone: should not happen */
-            }
-        }
-        lm_rpc_free(&rpc);
-        if (up)
-            return true;
-        anvil_stop(); /* e.g. the port was taken meanwhile: try another */
-    }
-    return false;
-}
+static lm_anvil g_anvil; /* lm_anvil: its own process group, dies with us */
+#define g_url (g_anvil.url)
 
 static int group_setup(void **state)
 {
     (void)state;
     lm_log_set_level(LM_LOG_WARN);
-    if (!anvil_start()) {
-        fprintf(stderr, "could not start %s (see %s)\n", ANVIL, ANVIL_LOG);
+    lm_err err;
+    unlink(ANVIL_LOG);
+    if (lm_anvil_start(&g_anvil, NULL, NULL, ANVIL_LOG, &err) != LM_OK) {
+        fprintf(stderr, "could not start anvil: %s\n", err.msg);
         return -1;
     }
     return 0;
@@ -183,7 +58,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    anvil_stop();
+    lm_anvil_stop(&g_anvil);
     return 0;
 }
 
