@@ -121,6 +121,8 @@ typedef enum lm_stf_code {
     LM_STF_TOO_MANY_ACCOUNTS,/* the account tree is full */
     LM_STF_LIMIT,            /* a per-block or per-batch limit is reached */
     LM_STF_HOST,             /* the host failed (I/O): not the tx's fault */
+    LM_STF_BAD_MESSAGE,      /* an L1 message out of queue order or of unknown kind */
+    LM_STF_BAD_BLOCK,        /* a header field disagrees with the block's contents */
     LM_STF_CODE_COUNT
 } lm_stf_code;
 

@@ -15,6 +15,10 @@
 #define LM_TX_WITHDRAW_TYPE \
     "Withdraw(address from,address to,uint32 asset,uint64 amount,uint64 fee,uint64 nonce)"
 
+/* keccak256 of the two type strings (EIP-712 typeHash). */
+extern const uint8_t lm_tx_transfer_type_hash[32];
+extern const uint8_t lm_tx_withdraw_type_hash[32];
+
 /* Decodes the 143-byte wire form.
  * Returns: LM_STF_OK and *out, or LM_STF_MALFORMED (length, version, type,
  * or v not 27/28); *out untouched then. */

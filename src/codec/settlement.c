@@ -5,6 +5,8 @@
 #include "lamina/bytes.h"
 #include "lamina/keccak.h"
 
+/* Freestanding: only memcpy/memset/memcmp from libc. */
+
 /* ABI words: every value left-padded to 32 bytes. */
 static void word_u64(uint8_t w[32], uint64_t v)
 {
@@ -57,6 +59,21 @@ void lm_withdrawal_leaf(uint8_t out[32], const lm_withdrawal *w)
     lm_keccak256(out, buf, sizeof buf);
 }
 
+/* Freestanding error reporting (no vsnprintf here: the fault-proof program
+ * links this file). */
+static lm_code fail(lm_err *err, lm_code code, const char *msg)
+{
+    if (err) {
+        size_t n = 0;
+        while (msg[n] && n + 1 < sizeof err->msg)
+            n++;
+        memcpy(err->msg, msg, n);
+        err->msg[n] = '\0';
+        err->code = code;
+    }
+    return code;
+}
+
 static void node_hash(uint8_t out[32], const uint8_t left[32], const uint8_t right[32])
 {
     uint8_t buf[64];
@@ -87,7 +104,7 @@ lm_code lm_withdrawal_root(uint8_t root[32], const uint8_t (*leaves)[32], size_t
                            uint8_t (*scratch)[32], lm_err *err)
 {
     if ((uint64_t)n > ((uint64_t)1 << LM_WTREE_MAX_DEPTH))
-        return lm_err_set(err, LM_ETOOLARGE, "withdrawal tree: %zu leaves, at most 2^32", n);
+        return fail(err, LM_ETOOLARGE, "withdrawal tree: more than 2^32 leaves");
     if (n == 0) {
         memset(root, 0, 32);
         return LM_OK;
@@ -111,9 +128,9 @@ lm_code lm_withdrawal_proof(uint8_t (*proof)[32], size_t *depth, const uint8_t (
                             size_t n, size_t index, uint8_t (*scratch)[32], lm_err *err)
 {
     if ((uint64_t)n > ((uint64_t)1 << LM_WTREE_MAX_DEPTH))
-        return lm_err_set(err, LM_ETOOLARGE, "withdrawal tree: %zu leaves, at most 2^32", n);
+        return fail(err, LM_ETOOLARGE, "withdrawal tree: more than 2^32 leaves");
     if (index >= n)
-        return lm_err_set(err, LM_EINVAL, "withdrawal tree: leaf %zu of %zu", index, n);
+        return fail(err, LM_EINVAL, "withdrawal tree: leaf index out of range");
     size_t d = 0;
     uint8_t zero_sub[32] = {0};
     size_t m = n;
