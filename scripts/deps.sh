@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   build-essential cmake pkg-config clang lld llvm libclang-rt-14-dev
   libsecp256k1-dev liblmdb-dev libzstd-dev libcurl4-openssl-dev
-  libwebsockets-dev libjansson-dev libcmocka-dev
+  libwebsockets-dev libjansson-dev libcmocka-dev libssl-dev
   zstd curl ca-certificates
 )
 
