@@ -122,6 +122,12 @@ LM_MUST_CHECK lm_code lm_bridge_force_withdrawal(lm_l1_signer *s, const lm_deplo
                                                  const uint8_t l1_recipient[20],
                                                  lm_l1_receipt *receipt, lm_err *err);
 
+/* Bridge.forceTransaction(l2Tx): queues a signed L2 transaction (its wire
+ * form) that L2 must include within the sequencing window. */
+LM_MUST_CHECK lm_code lm_bridge_force_transaction(lm_l1_signer *s, const lm_deployment *d,
+                                                  const uint8_t *l2tx, size_t len,
+                                                  lm_l1_receipt *receipt, lm_err *err);
+
 /* Bridge.finalizeWithdrawal(outputIndex, preimage, withdrawal, leafIndex, proof). */
 LM_MUST_CHECK lm_code lm_bridge_finalize_withdrawal(lm_l1_signer *s, const lm_deployment *d,
                                                     uint64_t output_index,
@@ -173,9 +179,14 @@ void lm_topic_forced_transaction(uint8_t out[32]);
 void lm_topic_batch_appended(uint8_t out[32]);
 void lm_topic_output_proposed(uint8_t out[32]);
 
+/* Bridge.MAX_FORCED_TX_BYTES: the longest l2Tx a forced transaction carries. */
+#define LM_FORCED_TX_MAX 2048
+
 /* A queued L1 -> L2 message as its event tells it, with where it was seen. */
 typedef struct lm_queued_message {
     lm_l1_message msg;
+    uint8_t l2tx[LM_FORCED_TX_MAX]; /* forced transactions: the l2Tx bytes */
+    uint16_t l2tx_len;
     uint8_t queue_hash[32];
     uint64_t block_number;
     uint8_t block_hash[32];
@@ -183,8 +194,8 @@ typedef struct lm_queued_message {
     uint64_t log_index;
 } lm_queued_message;
 
-/* Decodes a Deposit or ForcedWithdrawal log (ForcedTransaction: the message
- * with its l2Tx hash). Checks the message hash against the event's queue
+/* Decodes a Deposit, ForcedWithdrawal or ForcedTransaction log (the latter
+ * with its l2Tx bytes and their hash). Checks the message hash against the event's queue
  * hash chain is the caller's job (lm_queue_hash).
  * Returns: LM_OK; LM_EINVAL (not one of these events, or malformed data). */
 LM_MUST_CHECK lm_code lm_decode_message_log(lm_queued_message *out, const lm_l1_log *log,

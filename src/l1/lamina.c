@@ -331,6 +331,13 @@ lm_code lm_bridge_force_withdrawal(lm_l1_signer *s, const lm_deployment *d, uint
     return call_tx(s, d->bridge, NULL, "forceWithdrawal(uint32,uint64,address)", a, 3, receipt, err);
 }
 
+lm_code lm_bridge_force_transaction(lm_l1_signer *s, const lm_deployment *d, const uint8_t *l2tx,
+                                    size_t len, lm_l1_receipt *receipt, lm_err *err)
+{
+    lm_abi_value a[1] = {lm_abi_bytes(l2tx, len)};
+    return call_tx(s, d->bridge, NULL, "forceTransaction(bytes)", a, 1, receipt, err);
+}
+
 lm_code lm_bridge_finalize_withdrawal(lm_l1_signer *s, const lm_deployment *d,
                                       uint64_t output_index, const lm_output_preimage *o,
                                       const lm_withdrawal *w, uint64_t leaf_index,

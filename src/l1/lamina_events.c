@@ -89,7 +89,7 @@ lm_code lm_decode_message_log(lm_queued_message *out, const lm_l1_log *log, lm_e
         if ((rc = word_uint(&q.msg.index, log->topics[1], 64, "messageIndex", err)) ||
             (rc = word_addr(q.msg.from, log->topics[2], "from", err)))
             return rc;
-        _Alignas(16) uint8_t mem[1024];
+        _Alignas(16) uint8_t mem[512];
         lm_arena a;
         lm_arena_init(&a, mem, sizeof mem);
         const lm_abi_type *t;
@@ -99,6 +99,11 @@ lm_code lm_decode_message_log(lm_queued_message *out, const lm_l1_log *log, lm_e
             (rc = lm_abi_decode(&val, &a, t, log->data, log->data_len, NULL, err)))
             return lm_err_wrap(err, rc, "ForcedTransaction log");
         const lm_abi_value *it = val.u.list.items;
+        if (it[0].u.bytes.len > LM_FORCED_TX_MAX)
+            return lm_err_set(err, LM_EINVAL, "ForcedTransaction log: l2Tx of %zu bytes",
+                              it[0].u.bytes.len);
+        memcpy(q.l2tx, it[0].u.bytes.data, it[0].u.bytes.len);
+        q.l2tx_len = (uint16_t)it[0].u.bytes.len;
         lm_keccak256(q.msg.tx_hash, it[0].u.bytes.data, it[0].u.bytes.len);
         if (!lm_u256_to_u64(&q.msg.l1_block, &it[1].u.num))
             return lm_err_set(err, LM_EINVAL, "ForcedTransaction log: l1Block too large");

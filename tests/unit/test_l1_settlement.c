@@ -163,6 +163,29 @@ static void test_deposits_and_events(void **state)
     must(lm_bridge_message_count(&W.rpc, &W.d, &count, &err), &err, "messageCount");
     assert_true(count == 2);
     free(m);
+
+    /* a forced transaction and a forced withdrawal: their bytes and fields come back */
+    uint8_t l2tx[143];
+    for (size_t i = 0; i < sizeof l2tx; i++)
+        l2tx[i] = (uint8_t)(i ^ 0x5a);
+    must(lm_rpc_block_number(&W.rpc, &from, &err), &err, "block number");
+    must(lm_bridge_force_transaction(&W.user, &W.d, l2tx, sizeof l2tx, NULL, &err), &err, "forceTransaction");
+    must(lm_bridge_force_withdrawal(&W.user, &W.d, 0, 7, W.addr[2].b, NULL, &err), &err, "forceWithdrawal");
+    must(lm_rpc_block_number(&W.rpc, &to, &err), &err, "block number");
+    must(lm_lamina_get_messages(&W.rpc, &W.d, from + 1, to, &m, &n, &err), &err, "messages");
+    assert_int_equal(n, 2);
+    assert_int_equal(m[0].msg.kind, LM_MSG_FORCED_TX);
+    assert_int_equal(m[0].l2tx_len, sizeof l2tx);
+    assert_memory_equal(m[0].l2tx, l2tx, sizeof l2tx);
+    assert_int_equal(m[1].msg.kind, LM_MSG_FORCED_WITHDRAWAL);
+    assert_true(m[1].msg.amount == 7 && m[1].msg.index == 3);
+    assert_memory_equal(m[1].msg.to, W.addr[2].b, 20);
+    for (size_t i = 0; i < n; i++) {
+        lm_message_hash(h, &m[i].msg);
+        lm_queue_hash(q, q, h);
+        assert_memory_equal(q, m[i].queue_hash, 32);
+    }
+    free(m);
 }
 
 static const uint8_t zero20[20];
