@@ -10,6 +10,7 @@
 
 int cmd_deploy(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
+int cmd_sequencer(int argc, char **argv);
 
 /* Reads a private key: from --key-file PATH (a file holding the hex key),
  * else from the environment variable env_name. Returns: LM_OK or an error. */

@@ -14,6 +14,7 @@ static int usage(FILE *f)
             "  version    print the version\n"
             "  devnet     start a local devnet: anvil (L1) with Lamina's contracts\n"
             "  deploy     deploy Lamina's contracts to an Ethereum endpoint\n"
+            "  node       run the sequencer\n"
             "  help       this text\n");
     return f == stdout ? 0 : 2;
 }
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         return cmd_devnet(argc - 1, argv + 1);
     if (strcmp(cmd, "deploy") == 0)
         return cmd_deploy(argc - 1, argv + 1);
+    if (strcmp(cmd, "node") == 0)
+        return cmd_sequencer(argc - 1, argv + 1);
     fprintf(stderr, "lamina: unknown command '%s'\n", cmd);
     return usage(stderr);
 }

@@ -1,0 +1,460 @@
+/* The sequencer's batches: their records in the store, and the settler that
+ * posts them to L1 (Rollup.appendBatch) with their output roots
+ * (Rollup.proposeOutput). L1 is the source of truth for what is settled:
+ * the settler asks the Rollup how many batches and outputs it holds and
+ * continues from there, so a restart or a lost receipt never posts twice. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lamina/abi.h"
+#include "lamina/arena.h"
+#include "lamina/batch.h"
+#include "lamina/bytes.h"
+#include "lamina/l2tx.h"
+#include "lamina/log.h"
+#include "seq_internal.h"
+
+#define LOG "settler"
+
+void seq_wd_encode(uint8_t v[SEQ_WD_REC_LEN], uint64_t batch, uint32_t leaf, const lm_withdrawal *w)
+{
+    lm_store_be64(v, batch);
+    lm_store_be32(v + 8, leaf);
+    lm_store_be64(v + 12, w->id);
+    memcpy(v + 20, w->l2_sender, 20);
+    memcpy(v + 40, w->l1_recipient, 20);
+    lm_store_be32(v + 60, w->asset_id);
+    lm_store_be64(v + 64, w->amount);
+}
+
+bool seq_wd_decode(const uint8_t *v, size_t len, uint64_t *batch, uint32_t *leaf, lm_withdrawal *w)
+{
+    if (len != SEQ_WD_REC_LEN)
+        return false;
+    *batch = lm_load_be64(v);
+    *leaf = lm_load_be32(v + 8);
+    w->id = lm_load_be64(v + 12);
+    memcpy(w->l2_sender, v + 20, 20);
+    memcpy(w->l1_recipient, v + 40, 20);
+    w->asset_id = lm_load_be32(v + 60);
+    w->amount = lm_load_be64(v + 64);
+    return true;
+}
+
+static void rec_encode(uint8_t *v, const seq_batch *b)
+{
+    lm_store_be64(v, b->number);
+    lm_store_be64(v + 8, b->first_block);
+    lm_store_be64(v + 16, b->last_block);
+    lm_store_be64(v + 24, b->start_accounts);
+    lm_store_be64(v + 32, b->first_withdrawal_id);
+    lm_store_be32(v + 40, b->withdrawal_count);
+    v[44] = b->output.version;
+    memcpy(v + 45, b->output.state_root, 32);
+    memcpy(v + 77, b->output.withdrawals_root, 32);
+    memcpy(v + 109, b->output.last_block_hash, 32);
+    memcpy(v + 141, b->output_root, 32);
+}
+
+static bool rec_decode(seq_batch *b, const uint8_t *v, size_t len)
+{
+    if (len != SEQ_BATCH_REC_LEN)
+        return false;
+    b->number = lm_load_be64(v);
+    b->first_block = lm_load_be64(v + 8);
+    b->last_block = lm_load_be64(v + 16);
+    b->start_accounts = lm_load_be64(v + 24);
+    b->first_withdrawal_id = lm_load_be64(v + 32);
+    b->withdrawal_count = lm_load_be32(v + 40);
+    b->output.version = v[44];
+    memcpy(b->output.state_root, v + 45, 32);
+    memcpy(b->output.withdrawals_root, v + 77, 32);
+    memcpy(b->output.last_block_hash, v + 109, 32);
+    memcpy(b->output_root, v + 141, 32);
+    return true;
+}
+
+/* The withdrawals root over list[0..n). */
+static void withdrawals_root(uint8_t out[32], const lm_withdrawal *list, size_t n)
+{
+    uint8_t (*leaves)[32] = malloc((n ? n : 1) * 32);
+    uint8_t (*scratch)[32] = malloc(((n + 1) / 2 + 1) * 32);
+    memset(out, 0, 32);
+    if (leaves && scratch) {
+        for (size_t i = 0; i < n; i++)
+            lm_withdrawal_leaf(leaves[i], &list[i]);
+        if (lm_withdrawal_root(out, (const uint8_t (*)[32])leaves, n, scratch, NULL) != LM_OK)
+            memset(out, 0, 32);
+    }
+    free(leaves);
+    free(scratch);
+}
+
+void seq_batch_close(lm_seq *s, seq_batch *b, uint64_t last, const uint8_t last_hash[32],
+                     const lm_gl root[4])
+{
+    memset(b, 0, sizeof *b);
+    b->number = s->batch_number;
+    b->first_block = s->batch_first_block;
+    b->last_block = last;
+    b->start_accounts = s->batch_start_accounts;
+    b->first_withdrawal_id = s->batch_first_withdrawal;
+    b->withdrawal_count = (uint32_t)s->stf.withdrawal_count;
+    b->output.version = LM_OUTPUT_VERSION;
+    lm_state_root_bytes(b->output.state_root, root);
+    withdrawals_root(b->output.withdrawals_root, s->withdrawals, s->stf.withdrawal_count);
+    memcpy(b->output.last_block_hash, last_hash, 32);
+    lm_output_root(b->output_root, &b->output);
+}
+
+lm_code seq_batch_store(lm_seq *s, const seq_batch *b, lm_err *err)
+{
+    lm_store *st = lm_statedb_store(s->db);
+    char key[64];
+    uint8_t rec[SEQ_BATCH_REC_LEN];
+    rec_encode(rec, b);
+    int k = snprintf(key, sizeof key, "seq.batch.%llu", (unsigned long long)b->number);
+    lm_code rc = lm_store_begin_block(st, err);
+    if (rc != LM_OK)
+        return rc;
+    if ((rc = lm_store_put_meta(st, key, (size_t)k, rec, sizeof rec, err)) != LM_OK) {
+        lm_store_abort_block(st);
+        return rc;
+    }
+    return lm_store_commit_block(st, err);
+}
+
+/* Reads the withdrawals of batch `batch` with ids [first, first + n) into list. */
+static lm_code load_withdrawals(lm_store_view *v, uint64_t batch, uint64_t first, size_t n,
+                                lm_withdrawal *list, lm_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        int k = snprintf(key, sizeof key, "seq.wd.%llu", (unsigned long long)(first + i));
+        const uint8_t *val;
+        size_t len;
+        lm_code rc = lm_store_get_meta(v, key, (size_t)k, &val, &len, err);
+        uint64_t b;
+        uint32_t leaf;
+        if (rc != LM_OK || !seq_wd_decode(val, len, &b, &leaf, &list[i]) || b != batch ||
+            leaf != i)
+            return rc != LM_OK ? rc : lm_err_set(err, LM_EIO, "withdrawal %llu: bad record",
+                                                 (unsigned long long)(first + i));
+    }
+    return LM_OK;
+}
+
+lm_code seq_load_batches(lm_seq *s, lm_err *err)
+{
+    lm_store_view v;
+    lm_code rc = lm_store_read_begin(lm_statedb_store(s->db), &v, err);
+    if (rc != LM_OK)
+        return rc;
+    /* closed batches: their records, in order */
+    uint64_t n = 0;
+    for (;; n++) {
+        char key[64];
+        int k = snprintf(key, sizeof key, "seq.batch.%llu", (unsigned long long)n);
+        const uint8_t *val;
+        size_t len;
+        lm_err e2;
+        if (lm_store_get_meta(&v, key, (size_t)k, &val, &len, &e2) != LM_OK)
+            break;
+        seq_batch b;
+        if (!rec_decode(&b, val, len)) {
+            lm_store_read_end(&v);
+            return lm_err_set(err, LM_EIO, "batch %llu: bad record", (unsigned long long)n);
+        }
+        if (s->closed_len == s->closed_cap) {
+            size_t cap = s->closed_cap * 2 + 8;
+            seq_batch *nv = realloc(s->closed, cap * sizeof *nv);
+            if (!nv) {
+                lm_store_read_end(&v);
+                return lm_err_set(err, LM_ENOMEM, "out of memory");
+            }
+            s->closed = nv;
+            s->closed_cap = cap;
+        }
+        s->closed[s->closed_len++] = b;
+    }
+    s->batch_number = n;
+    s->batch_blocks = 0;
+    s->stf.withdrawal_count = 0;
+    /* the open batch, if its first block was committed */
+    const uint8_t *val;
+    size_t len;
+    lm_err e2;
+    if (lm_store_get_meta(&v, "seq.open", 8, &val, &len, &e2) == LM_OK && len == 32 &&
+        lm_load_be64(val) == n) {
+        const uint8_t *o = val;
+        s->batch_first_block = lm_load_be64(o + 8);
+        s->batch_start_accounts = lm_load_be64(o + 16);
+        s->batch_first_withdrawal = lm_load_be64(o + 24);
+        uint64_t wd = s->stf.meta.next_withdrawal_id - s->batch_first_withdrawal;
+        if (wd > LM_MAX_WITHDRAWALS_PER_BATCH ||
+            (rc = load_withdrawals(&v, n, s->batch_first_withdrawal, (size_t)wd, s->withdrawals,
+                                   err)) != LM_OK) {
+            lm_store_read_end(&v);
+            return rc != LM_OK ? rc : lm_err_set(err, LM_EIO, "open batch: bad withdrawals");
+        }
+        s->stf.withdrawal_count = (size_t)wd;
+        s->batch_blocks = s->head.number + 1 - s->batch_first_block;
+        /* closed at the head, but its record was not written (a crash right
+         * after the block): the stored state root tells */
+        uint64_t root_block;
+        lm_gl root[4];
+        if (lm_store_get_state_root(&v, &root_block, root, &e2) == LM_OK &&
+            root_block == s->head.number && root_block >= s->batch_first_block &&
+            s->head.number > 0) {
+            seq_batch b;
+            seq_batch_close(s, &b, s->head.number, s->head_hash, root);
+            lm_store_read_end(&v);
+            if ((rc = seq_batch_store(s, &b, err)) != LM_OK)
+                return rc;
+            LM_WARN(LOG, "batch %llu: record repaired", (unsigned long long)b.number);
+            if (s->closed_len == s->closed_cap) {
+                size_t cap = s->closed_cap * 2 + 8;
+                seq_batch *nv = realloc(s->closed, cap * sizeof *nv);
+                if (!nv)
+                    return lm_err_set(err, LM_ENOMEM, "out of memory");
+                s->closed = nv;
+                s->closed_cap = cap;
+            }
+            s->closed[s->closed_len++] = b;
+            s->batch_number = n + 1;
+            s->batch_blocks = 0;
+            s->stf.withdrawal_count = 0;
+            return LM_OK;
+        }
+    }
+    lm_store_read_end(&v);
+    return LM_OK;
+}
+
+/* ---- encoding a closed batch from the store ------------------------------- */
+
+typedef struct resolver_ctx {
+    lm_store_view *view;
+    uint64_t start_accounts;
+} resolver_ctx;
+
+static lm_code r_address_of(void *ctx, uint32_t index, uint8_t out[20])
+{
+    resolver_ctx *r = ctx;
+    if (index >= r->start_accounts)
+        return LM_ENOTFOUND;
+    lm_account a;
+    lm_code rc = lm_store_get_account(r->view, index, &a, NULL);
+    if (rc == LM_OK)
+        memcpy(out, a.address, 20);
+    return rc;
+}
+
+static lm_code r_index_of(void *ctx, const uint8_t address[20], uint32_t *index)
+{
+    resolver_ctx *r = ctx;
+    uint64_t i;
+    lm_code rc = lm_store_find_address(r->view, address, &i, NULL);
+    if (rc != LM_OK)
+        return rc;
+    if (i >= r->start_accounts)
+        return LM_ENOTFOUND;
+    *index = (uint32_t)i;
+    return LM_OK;
+}
+
+/* Encodes batch b from the stored blocks. Out: *data (malloc'ed), *len. */
+static lm_code encode_batch(lm_seq *s, const seq_batch *b, uint8_t **data, size_t *len, lm_err *err)
+{
+    lm_store_view v;
+    lm_code rc = lm_store_read_begin(lm_statedb_store(s->db), &v, err);
+    if (rc != LM_OK)
+        return rc;
+    size_t nb = (size_t)(b->last_block - b->first_block + 1);
+    lm_batch_block *blocks = calloc(nb, sizeof *blocks);
+    lm_tx **txs = calloc(nb, sizeof *txs);
+    uint8_t *out = malloc(LM_BATCH_L1_MAX_BYTES);
+    void *scratch = NULL;
+    if (!blocks || !txs || !out) {
+        rc = lm_err_set(err, LM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        const uint8_t *wires;
+        if ((rc = lm_store_get_block(&v, b->first_block + i, &blocks[i].header, &wires, err)))
+            goto done;
+        uint32_t n = blocks[i].header.tx_count;
+        txs[i] = calloc(n ? n : 1, sizeof **txs);
+        if (!txs[i]) {
+            rc = lm_err_set(err, LM_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (uint32_t t = 0; t < n; t++)
+            if (lm_tx_decode(&txs[i][t], wires + (size_t)t * LM_TX_WIRE_LEN, LM_TX_WIRE_LEN) !=
+                LM_STF_OK) {
+                rc = lm_err_set(err, LM_EIO, "block %llu: stored transaction %u is malformed",
+                                (unsigned long long)(b->first_block + i), t);
+                goto done;
+            }
+        blocks[i].txs = txs[i];
+    }
+    resolver_ctx rctx = {&v, b->start_accounts};
+    lm_batch_params p = {.chain_id = s->cfg.deployment.config.l2_chain_id,
+                         .resolver = {&rctx, r_address_of, r_index_of}};
+    size_t ss = lm_batch_encode_scratch_size(blocks, nb);
+    scratch = malloc(ss);
+    if (!scratch) {
+        rc = lm_err_set(err, LM_ENOMEM, "out of memory");
+        goto done;
+    }
+    lm_arena a;
+    lm_arena_init(&a, scratch, ss);
+    rc = lm_batch_encode(&a, out, LM_BATCH_L1_MAX_BYTES, len, &p, blocks, nb, LM_BATCH_ZSTD, err);
+done:
+    lm_store_read_end(&v);
+    if (txs)
+        for (size_t i = 0; i < nb; i++)
+            free(txs[i]);
+    free(txs);
+    free(blocks);
+    free(scratch);
+    if (rc == LM_OK)
+        *data = out;
+    else
+        free(out);
+    return rc;
+}
+
+/* ---- the settler thread ------------------------------------------------------ */
+
+static lm_code next_output_index(lm_rpc *rpc, const lm_deployment *d, uint64_t *out, lm_err *err)
+{
+    uint8_t data[4];
+    lm_abi_selector(data, "nextOutputIndex()", 17);
+    lm_l1_call_msg msg = {.to = d->rollup, .data = data, .data_len = 4};
+    uint8_t *ret = NULL;
+    size_t len = 0;
+    lm_code rc = lm_rpc_eth_call(rpc, &ret, &len, &msg, lm_block_tagged(LM_BLOCK_LATEST), err);
+    if (rc != LM_OK)
+        return rc;
+    if (len != 32) {
+        free(ret);
+        return lm_err_set(err, LM_EPROTO, "nextOutputIndex: %zu bytes returned", len);
+    }
+    *out = lm_load_be64(ret + 24);
+    free(ret);
+    return LM_OK;
+}
+
+void *seq_settler_main(void *arg)
+{
+    lm_seq *s = arg;
+    lm_err err;
+    lm_rpc rpc;
+    lm_l1_signer batcher, proposer;
+    bool have_b = false, have_p = false;
+    if (lm_rpc_init(&rpc, s->cfg.l1_rpc_url, NULL, &err) != LM_OK) {
+        LM_ERROR(LOG, "%s", err.msg);
+        return NULL;
+    }
+    if (lm_l1_signer_init(&batcher, &rpc, &s->cfg.batcher_key, 0, NULL, &err) == LM_OK)
+        have_b = true;
+    if (have_b && lm_l1_signer_init(&proposer, &rpc, &s->cfg.proposer_key, 0, NULL, &err) == LM_OK)
+        have_p = true;
+    if (!have_p) {
+        LM_ERROR(LOG, "cannot use the settlement keys: %s", err.msg);
+        goto out;
+    }
+    const lm_deployment *d = &s->cfg.deployment;
+    while (!atomic_load(&s->stop)) {
+        pthread_mutex_lock(&s->mu);
+        if (s->closed_len == 0) {
+            struct timespec dl;
+            clock_gettime(CLOCK_REALTIME, &dl);
+            dl.tv_sec += 1;
+            pthread_cond_timedwait(&s->settle_cv, &s->mu, &dl);
+        }
+        bool any = s->closed_len > 0;
+        seq_batch b;
+        if (any)
+            b = s->closed[0];
+        pthread_mutex_unlock(&s->mu);
+        if (!any || atomic_load(&s->stop))
+            continue;
+
+        uint64_t on_l1 = 0, outputs = 0;
+        if (lm_rollup_batch_count(&rpc, d, &on_l1, &err) != LM_OK ||
+            next_output_index(&rpc, d, &outputs, &err) != LM_OK) {
+            LM_WARN(LOG, "L1: %s", err.msg);
+            goto pause;
+        }
+        if (b.number > on_l1) {
+            LM_ERROR(LOG, "batch %llu is ahead of L1's %llu batches: waiting",
+                     (unsigned long long)b.number, (unsigned long long)on_l1);
+            goto pause;
+        }
+        lm_l1_receipt r;
+        if (b.number == on_l1) {
+            uint8_t *data;
+            size_t len;
+            if (encode_batch(s, &b, &data, &len, &err) != LM_OK) {
+                LM_ERROR(LOG, "batch %llu: %s", (unsigned long long)b.number, err.msg);
+                goto pause;
+            }
+            lm_code rc = lm_rollup_append_batch(&batcher, d, data, len, &r, &err);
+            free(data);
+            if (rc != LM_OK) {
+                LM_WARN(LOG, "batch %llu: %s", (unsigned long long)b.number, err.msg);
+                goto pause;
+            }
+            LM_INFO(LOG, "batch %llu posted: blocks %llu..%llu, %zu bytes, L1 block %llu, gas %llu",
+                    (unsigned long long)b.number, (unsigned long long)b.first_block,
+                    (unsigned long long)b.last_block, len, (unsigned long long)r.block_number,
+                    (unsigned long long)r.gas_used);
+            pthread_mutex_lock(&s->mu);
+            s->stats.batches_posted++;
+            s->stats.l1_gas_used += r.gas_used;
+            pthread_mutex_unlock(&s->mu);
+            lm_l1_receipt_free(&r);
+            continue; /* re-read L1 before proposing */
+        }
+        if (b.number == outputs) {
+            if (lm_rollup_propose_output(&proposer, d, b.number, b.output_root, b.last_block, &r,
+                                         &err) != LM_OK) {
+                LM_WARN(LOG, "output %llu: %s", (unsigned long long)b.number, err.msg);
+                goto pause;
+            }
+            LM_INFO(LOG, "output %llu proposed (L2 block %llu)", (unsigned long long)b.number,
+                    (unsigned long long)b.last_block);
+            pthread_mutex_lock(&s->mu);
+            s->stats.outputs_proposed++;
+            s->stats.l1_gas_used += r.gas_used;
+            pthread_mutex_unlock(&s->mu);
+            lm_l1_receipt_free(&r);
+            continue;
+        }
+        if (b.number < outputs) { /* settled: done with it */
+            pthread_mutex_lock(&s->mu);
+            memmove(s->closed, s->closed + 1, (s->closed_len - 1) * sizeof *s->closed);
+            s->closed_len--;
+            pthread_mutex_unlock(&s->mu);
+            continue;
+        }
+        LM_ERROR(LOG, "output %llu expected, L1 wants %llu: waiting", (unsigned long long)b.number,
+                 (unsigned long long)outputs);
+    pause:
+        for (int i = 0; i < 10 && !atomic_load(&s->stop); i++) {
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+out:
+    if (have_b)
+        lm_l1_signer_free(&batcher);
+    if (have_p)
+        lm_l1_signer_free(&proposer);
+    lm_rpc_free(&rpc);
+    return NULL;
+}
