@@ -37,7 +37,7 @@ typedef struct lm_seq_config {
     const char *rpc_host;         /* default 127.0.0.1 */
     uint16_t rpc_port;            /* 0: an ephemeral port (lm_seq_rpc_port) */
     uint32_t block_interval_ms;   /* default 100 */
-    uint32_t max_block_txs;       /* default 4096 (LM_MAX_TXS_PER_BLOCK) */
+    uint32_t max_block_txs;       /* default and most 512 (a batch must fit one L1 call) */
     uint32_t l1_poll_ms;          /* default 500 */
     uint64_t l1_confirmations;    /* L1 blocks on top before a message is used; default 1 */
     uint32_t batch_interval_ms;   /* close a batch after this long; default 2000 */
@@ -72,6 +72,8 @@ typedef struct lm_seq_stats {
     uint64_t batches_posted;  /* on L1, by this process */
     uint64_t outputs_proposed;
     uint64_t l1_gas_used;     /* by the settler's transactions */
+    uint64_t l1_batch_bytes;  /* bytes of the batches posted */
+    uint64_t txs_posted;      /* transactions in the batches posted */
     uint64_t head;            /* the latest L2 block */
     uint64_t mempool;         /* transactions waiting */
 } lm_seq_stats;

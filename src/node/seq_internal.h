@@ -23,7 +23,14 @@ typedef struct seq_batch {
     uint32_t withdrawal_count;
     lm_output_preimage output;
     uint8_t output_root[32];
+    uint64_t tx_count; /* counted when encoded (not stored) */
 } seq_batch;
+
+/* Batch sizing: a batch closes once it holds SEQ_BATCH_TXS transactions, and
+ * blocks hold at most SEQ_MAX_BLOCK_TXS, so a batch holds fewer than their
+ * sum: 767 x ~150 bytes (the worst case) fits LM_BATCH_L1_MAX_BYTES. */
+#define SEQ_BATCH_TXS 256
+#define SEQ_MAX_BLOCK_TXS 512
 
 #define SEQ_BATCH_REC_LEN (8 * 5 + 4 + 1 + 32 * 3 + 32)
 
@@ -63,6 +70,7 @@ struct lm_seq {
     uint64_t batch_start_accounts;
     uint64_t batch_first_withdrawal;
     uint64_t batch_blocks;
+    uint64_t batch_txs;
     struct timespec batch_started;
 
     /* closed batches waiting to be settled (under mu) */

@@ -201,6 +201,12 @@ lm_code seq_load_batches(lm_seq *s, lm_err *err)
         }
         s->stf.withdrawal_count = (size_t)wd;
         s->batch_blocks = s->head.number + 1 - s->batch_first_block;
+        s->batch_txs = 0;
+        for (uint64_t bn = s->batch_first_block; bn <= s->head.number; bn++) {
+            lm_block_header bh;
+            if (lm_store_get_block(&v, bn, &bh, NULL, &e2) == LM_OK)
+                s->batch_txs += bh.tx_count;
+        }
         /* closed at the head, but its record was not written (a crash right
          * after the block): the stored state root tells */
         uint64_t root_block;
@@ -266,13 +272,14 @@ static lm_code r_index_of(void *ctx, const uint8_t address[20], uint32_t *index)
 }
 
 /* Encodes batch b from the stored blocks. Out: *data (malloc'ed), *len. */
-static lm_code encode_batch(lm_seq *s, const seq_batch *b, uint8_t **data, size_t *len, lm_err *err)
+static lm_code encode_batch(lm_seq *s, seq_batch *b, uint8_t **data, size_t *len, lm_err *err)
 {
     lm_store_view v;
     lm_code rc = lm_store_read_begin(lm_statedb_store(s->db), &v, err);
     if (rc != LM_OK)
         return rc;
     size_t nb = (size_t)(b->last_block - b->first_block + 1);
+    b->tx_count = 0;
     lm_batch_block *blocks = calloc(nb, sizeof *blocks);
     lm_tx **txs = calloc(nb, sizeof *txs);
     uint8_t *out = malloc(LM_BATCH_L1_MAX_BYTES);
@@ -286,6 +293,7 @@ static lm_code encode_batch(lm_seq *s, const seq_batch *b, uint8_t **data, size_
         if ((rc = lm_store_get_block(&v, b->first_block + i, &blocks[i].header, &wires, err)))
             goto done;
         uint32_t n = blocks[i].header.tx_count;
+        b->tx_count += n;
         txs[i] = calloc(n ? n : 1, sizeof **txs);
         if (!txs[i]) {
             rc = lm_err_set(err, LM_ENOMEM, "out of memory");
@@ -416,6 +424,8 @@ void *seq_settler_main(void *arg)
             pthread_mutex_lock(&s->mu);
             s->stats.batches_posted++;
             s->stats.l1_gas_used += r.gas_used;
+            s->stats.l1_batch_bytes += len;
+            s->stats.txs_posted += b.tx_count;
             pthread_mutex_unlock(&s->mu);
             lm_l1_receipt_free(&r);
             continue; /* re-read L1 before proposing */

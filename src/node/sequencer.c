@@ -21,7 +21,7 @@ void lm_seq_config_default(lm_seq_config *c)
     memset(c, 0, sizeof *c);
     c->rpc_host = "127.0.0.1";
     c->block_interval_ms = 100;
-    c->max_block_txs = LM_MAX_TXS_PER_BLOCK;
+    c->max_block_txs = 512;
     c->l1_poll_ms = 500;
     c->l1_confirmations = 1;
     c->batch_interval_ms = 2000;
@@ -318,7 +318,11 @@ static bool build_block(lm_seq *s, build_buf *bb)
     uint8_t hash[32];
     lm_block_hash(hash, &h);
 
+    /* A batch must fit one appendBatch (LM_BATCH_L1_MAX_BYTES): at most ~150
+     * bytes a transaction, so it closes once it holds SEQ_BATCH_TXS; with
+     * blocks of at most max_block_txs it never exceeds their sum. */
     bool close = s->batch_blocks + 1 >= s->cfg.batch_max_blocks ||
+                 s->batch_txs + kept >= SEQ_BATCH_TXS ||
                  seq_ms_since(&s->batch_started) >= s->cfg.batch_interval_ms;
     lm_gl root[4];
     seq_batch closed;
@@ -369,6 +373,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
         seq_publish_account(s, bb->touched[i]);
 
     s->batch_blocks++;
+    s->batch_txs += kept;
     if (close) {
         pthread_mutex_lock(&s->mu);
         if (s->closed_len == s->closed_cap) {
@@ -389,6 +394,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
                 (unsigned long long)closed.last_block, closed.withdrawal_count);
         s->batch_number++;
         s->batch_blocks = 0;
+        s->batch_txs = 0;
         s->stf.withdrawal_count = 0;
         clock_gettime(CLOCK_MONOTONIC, &s->batch_started);
     }
@@ -485,8 +491,8 @@ lm_code lm_seq_start(lm_seq **out, const lm_seq_config *config, lm_err *err)
     s->cfg = *config;
     if (!s->cfg.rpc_host)
         s->cfg.rpc_host = "127.0.0.1";
-    if (!s->cfg.max_block_txs || s->cfg.max_block_txs > LM_MAX_TXS_PER_BLOCK)
-        s->cfg.max_block_txs = LM_MAX_TXS_PER_BLOCK;
+    if (!s->cfg.max_block_txs || s->cfg.max_block_txs > SEQ_MAX_BLOCK_TXS)
+        s->cfg.max_block_txs = SEQ_MAX_BLOCK_TXS;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->settle_cv, NULL);
     atomic_init(&s->stop, false);
