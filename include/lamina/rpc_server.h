@@ -74,6 +74,10 @@ typedef struct lm_rpcd_opts {
                                      -32603 "deferred call timed out"; default 30000 */
     size_t max_pending_publish; /* queued, not yet delivered lm_rpcd_publish items;
                                    more -> LM_ETOOLARGE; default 65536 */
+    const char *cors_origin;   /* NULL: no CORS headers (default); else the value
+                                  of Access-Control-Allow-Origin ("*" or an
+                                  origin) on every HTTP answer, and OPTIONS
+                                  preflights are answered (copied) */
 } lm_rpcd_opts;
 
 /* Out: *o = the defaults above. */

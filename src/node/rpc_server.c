@@ -97,6 +97,7 @@ struct conn {
     bool rpc_post;      /* this request is a JSON-RPC POST */
     bool have_resp;     /* an answer waits for WRITEABLE */
     bool close_after;
+    bool preflight;     /* answering a CORS preflight */
     unsigned status;
     const char *ctype;
     obuf *resp;
@@ -150,6 +151,7 @@ typedef struct counters {
 struct lm_rpcd {
     lm_rpcd_opts opts;
     char host[64];
+    char cors[256];
     method *methods;
     size_t nmethods;
     topic *topics;
@@ -529,6 +531,31 @@ static void http_refuse(conn *c, unsigned status, bool close)
     }
 }
 
+static int http_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+                       unsigned char *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+/* Fetch standard (CORS): "Access-Control-Allow-Origin" lets a browser page
+ * from that origin read the answer; a preflight (OPTIONS) learns the
+ * allowed methods and headers. Only when opts.cors_origin is set. */
+static int cors_headers(conn *c, unsigned char **p, unsigned char *end)
+{
+    const char *origin = c->s->opts.cors_origin;
+    if (!origin)
+        return 0;
+    if (http_header(c->wsi, "access-control-allow-origin:", origin, p, end))
+        return -1;
+    if (!c->preflight)
+        return 0;
+    c->preflight = false;
+    return http_header(c->wsi, "access-control-allow-methods:", "POST, GET, OPTIONS", p, end) ||
+           http_header(c->wsi, "access-control-allow-headers:", "Content-Type", p, end) ||
+           http_header(c->wsi, "access-control-max-age:", "600", p, end);
+}
+
 /* Writes the pending HTTP answer. Returns: 0, or -1 to close. */
 static int http_write_response(conn *c)
 {
@@ -547,6 +574,10 @@ static int http_write_response(conn *c)
     if (c->status == 429 &&
         lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_RETRY_AFTER,
                                      (const unsigned char *)"1", 1, &p, end))
+        return -1;
+    if (c->status == 405 && http_header(wsi, "allow:", "GET, POST, OPTIONS", &p, end))
+        return -1;
+    if (cors_headers(c, &p, end))
         return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
@@ -1296,6 +1327,11 @@ static int on_http(lm_rpcd *s, conn *c, const char *uri)
         }
         return 0;
     }
+    if (hdr_is(c->wsi, WSI_TOKEN_OPTIONS_URI) && s->opts.cors_origin) {
+        c->preflight = true;
+        http_set_response(c, 204, "text/plain", NULL, false);
+        return 0;
+    }
     if (!post) {
         http_set_text(c, 405, "method not allowed", true);
         return 0;
@@ -1552,6 +1588,9 @@ int lm_rpcd_new(lm_rpcd **out, const lm_rpcd_opts *opts, lm_err *err)
         lm_rpcd_opts_default(&o);
     if (!o.host || strlen(o.host) >= 64)
         return lm_err_set(err, LM_EINVAL, "rpcd: bad listen host");
+    if (o.cors_origin && (!o.cors_origin[0] || strlen(o.cors_origin) >= 256 ||
+                          strpbrk(o.cors_origin, "\r\n")))
+        return lm_err_set(err, LM_EINVAL, "rpcd: bad CORS origin");
     if (o.port < 0 || o.port > 65535)
         return lm_err_set(err, LM_EINVAL, "rpcd: bad port %d", o.port);
     if (!o.max_body_bytes || !o.max_ws_message_bytes || !o.max_batch || !o.max_connections ||
@@ -1565,6 +1604,10 @@ int lm_rpcd_new(lm_rpcd **out, const lm_rpcd_opts *opts, lm_err *err)
     s->opts = o;
     copy_str(s->host, sizeof s->host, o.host);
     s->opts.host = s->host;
+    if (o.cors_origin) {
+        copy_str(s->cors, sizeof s->cors, o.cors_origin);
+        s->opts.cors_origin = s->cors;
+    }
     pthread_mutex_init(&s->qlock, NULL);
     *out = s;
     return LM_OK;

@@ -369,7 +369,18 @@ typedef struct hresp {
     CURLcode rc;
     char *body; /* NUL-terminated, caller frees */
     size_t len;
+    char headers[2048]; /* the answer's header lines, lower-cased */
 } hresp;
+
+static size_t hdr_collect(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    hresp *r = ud;
+    size_t n = size * nmemb, have = strlen(r->headers);
+    for (size_t i = 0; i < n && have + 1 < sizeof r->headers; i++)
+        r->headers[have++] = (char)tolower((unsigned char)ptr[i]);
+    r->headers[have] = 0;
+    return n;
+}
 
 static const char *expect_hdr = "Expect:"; /* none, unless a test sets it */
 
@@ -401,6 +412,8 @@ static hresp http_req(int port, const char *method, const char *path, const char
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     }
     hresp r = {0};
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hdr_collect);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
     r.rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
     r.body = b.p ? b.p : calloc(1, 1);
@@ -1582,6 +1595,41 @@ static void test_ws_ping(void **state)
     fixture_stop(&g);
 }
 
+/* CORS (Fetch standard): off by default; with cors_origin set, answers
+ * carry Access-Control-Allow-Origin and OPTIONS preflights are answered. */
+static void test_cors(void **state)
+{
+    (void)state;
+    hresp r = http_req(F.port, "OPTIONS", "/", NULL, NULL, 0);
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(r.headers, "allow: get, post, options"));
+    assert_null(strstr(r.headers, "access-control"));
+    free(r.body);
+    fixture g;
+    lm_rpcd_opts o;
+    lm_rpcd_opts_default(&o);
+    o.cors_origin = "https://app.example";
+    fixture_start(&g, &o);
+    r = http_req(g.port, "OPTIONS", "/", NULL, NULL, 0);
+    assert_int_equal(r.rc, CURLE_OK);
+    assert_int_equal(r.status, 204);
+    assert_non_null(strstr(r.headers, "access-control-allow-origin: https://app.example"));
+    assert_non_null(strstr(r.headers, "access-control-allow-methods: post, get, options"));
+    assert_non_null(strstr(r.headers, "access-control-allow-headers: content-type"));
+    free(r.body);
+    r = rpc_post(g.port, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":1}");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.headers, "access-control-allow-origin: https://app.example"));
+    assert_null(strstr(r.headers, "access-control-allow-methods"));
+    assert_non_null(strstr(r.body, "\"result\":3"));
+    free(r.body);
+    fixture_stop(&g);
+    lm_rpcd *s;
+    lm_err err;
+    o.cors_origin = "x\r\nSet-Cookie: a=b";
+    assert_int_equal(lm_rpcd_new(&s, &o, &err), LM_EINVAL);
+}
+
 static void test_options(void **state)
 {
     (void)state;
@@ -1628,6 +1676,7 @@ int main(void)
         cmocka_unit_test(test_ws_slow_client),
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_connection_limit),
+        cmocka_unit_test(test_cors),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_ws_ping),
         cmocka_unit_test(test_options),
