@@ -429,7 +429,7 @@ static void m_withdrawal_proof(lm_rpcd_call *call, json_t *params, void *ctx)
                 json_decref(res);
                 res = json_pack(
                     "{s:{s:o, s:s, s:s, s:o, s:o}, s:o, s:o, s:o, s:{s:i, s:o, s:o, s:o}}",
-                    "withdrawal", "id", qty(w.id), "l2Sender", t1, "l1Recipient", t2, "asset",
+                    "withdrawal", "id", qty(w.id), "l2Sender", t1, "l1Recipient", t2, "assetId",
                     qty(w.asset_id), "amount", qty(w.amount), "batchIndex", qty(b.number),
                     "leafIndex", qty(leaf), "proof", pr, "output", "version", (int)rec[44],
                     "stateRoot", hexj(rec + 45, 32), "withdrawalsRoot", hexj(rec + 77, 32),
