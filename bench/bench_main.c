@@ -1,6 +1,7 @@
-/* lamina-bench: the physical limits that later goals are measured against.
+/* lamina-bench: the physical limits that later goals are measured against,
+ * and the node's figures.
  *
- *   lamina-bench [--seconds S] [--threads T]
+ *   lamina-bench [primitives|stf|node|all] [--seconds S] [--threads T]
  *
  * Each figure is the best of three runs of about S/3 seconds (default 3 s in
  * all). "per core" figures run on one thread; the "all cores" column runs T
@@ -18,6 +19,9 @@
 #include "lamina/secp256k1.h"
 
 static double g_seconds = 3.0;
+
+int bench_stf(double seconds);
+int bench_node(double seconds, double recover_1core, double recover_all);
 
 typedef double (*bench_fn)(double seconds); /* returns operations per second */
 
@@ -171,13 +175,16 @@ int main(int argc, char **argv)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = cores > 0 ? (int)(cores > 64 ? 64 : cores) : 1;
+    const char *what = "all";
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+        if (argv[i][0] != '-' && i == 1)
+            what = argv[i];
+        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
             g_seconds = strtod(argv[++i], NULL);
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = (int)strtol(argv[++i], NULL, 10);
         else {
-            fprintf(stderr, "usage: lamina-bench [--seconds S] [--threads T]\n");
+            fprintf(stderr, "usage: lamina-bench [primitives|stf|node|all] [--seconds S] [--threads T]\n");
             return 2;
         }
     }
@@ -189,15 +196,36 @@ int main(int argc, char **argv)
         fprintf(stderr, "lamina-bench: secp256k1 context failed\n");
         return 1;
     }
-    printf("lamina-bench: best of 3 runs, %.1f s per figure, %d thread(s) in the last column\n\n",
-           g_seconds, threads);
-    printf("| %-34s | %14s | %14s | %-10s |\n", "benchmark", "per core", "all cores", "unit");
-    printf("|%s|%s|%s|%s|\n", "------------------------------------", "----------------",
-           "----------------", "------------");
-    row("Keccak-256, 1 MiB inputs", "MB/s", 1e6, bench_keccak_bulk, threads);
-    row("Keccak-256, 64-byte inputs", "Mhash/s", 1e6, bench_keccak_64, threads);
-    row("Poseidon2 permutations (t=12)", "Mperm/s", 1e6, bench_poseidon2, threads);
-    row("Goldilocks multiplications", "Mmul/s", 1e6, bench_gl_mul, threads);
-    row("secp256k1 recoveries (ecrecover)", "krecover/s", 1e3, bench_secp_recover, threads);
+    bool all = strcmp(what, "all") == 0;
+    if (!all && strcmp(what, "primitives") && strcmp(what, "stf") && strcmp(what, "node")) {
+        fprintf(stderr, "lamina-bench: unknown benchmark '%s'\n", what);
+        return 2;
+    }
+    if (all || strcmp(what, "primitives") == 0) {
+        printf("lamina-bench: best of 3 runs, %.1f s per figure, %d thread(s) in the last column\n\n",
+               g_seconds, threads);
+        printf("| %-34s | %14s | %14s | %-10s |\n", "benchmark", "per core", "all cores", "unit");
+        printf("|%s|%s|%s|%s|\n", "------------------------------------", "----------------",
+               "----------------", "------------");
+        row("Keccak-256, 1 MiB inputs", "MB/s", 1e6, bench_keccak_bulk, threads);
+        row("Keccak-256, 64-byte inputs", "Mhash/s", 1e6, bench_keccak_64, threads);
+        row("Poseidon2 permutations (t=12)", "Mperm/s", 1e6, bench_poseidon2, threads);
+        row("Goldilocks multiplications", "Mmul/s", 1e6, bench_gl_mul, threads);
+        row("secp256k1 recoveries (ecrecover)", "krecover/s", 1e3, bench_secp_recover, threads);
+    }
+    if (all || strcmp(what, "stf") == 0) {
+        printf("\n| %-44s | %14s | %-10s |\n", "STF and state", "figure", "unit");
+        printf("|%s|%s|%s|\n", "----------------------------------------------", "----------------",
+               "------------");
+        if (bench_stf(g_seconds / 3) != 0)
+            return 1;
+    }
+    if (all || strcmp(what, "node") == 0) {
+        /* the signature-recovery limit, measured in the same run */
+        double one = best_of_3(bench_secp_recover);
+        double both = threads > 1 ? parallel(bench_secp_recover, threads) : one;
+        if (bench_node(g_seconds, one, both) != 0)
+            return 1;
+    }
     return 0;
 }

@@ -158,7 +158,7 @@ contract Rollup is IRollup, AccessControl, Pausable {
     error OutputOutOfOrder(uint256 expected, uint256 got);
     error BatchNotFound(uint256 batchIndex);
     error ZeroOutputRoot();
-    error L2BlockNotIncreasing(uint64 previous, uint64 got);
+    error L2BlockDecreasing(uint64 previous, uint64 got);
     error OutputNotFound(uint256 index);
     error OutputNotFinalized(uint256 index);
     error OutputAlreadyFinalized(uint256 index);
@@ -238,7 +238,7 @@ contract Rollup is IRollup, AccessControl, Pausable {
     ///      `proposerTimeout` seconds (escape hatch). Paused: reverts.
     /// @param batchIndex the batch (and output) index
     /// @param root the output root, keccak256(version ‖ stateRoot ‖ withdrawalsRoot ‖ lastBlockHash)
-    /// @param l2BlockNumber number of the batch's last L2 block; strictly above the previous output's
+    /// @param l2BlockNumber number of the batch's last L2 block; not below the previous output's (equal for a batch derivation ignored)
     function proposeOutput(uint256 batchIndex, bytes32 root, uint64 l2BlockNumber) external payable whenNotPaused {
         if (block.timestamp < uint256(lastProposalAt) + proposerTimeout && !hasRole(PROPOSER_ROLE, msg.sender)) {
             revert NotProposer(msg.sender);
@@ -259,7 +259,10 @@ contract Rollup is IRollup, AccessControl, Pausable {
             prevFinalizesAt = prev.finalizesAt;
             prevCumulative = prev.cumulativeBond;
         }
-        if (l2BlockNumber <= prevL2Block) revert L2BlockNotIncreasing(prevL2Block, l2BlockNumber);
+        // Equal is allowed: a batch that derivation ignores (garbage posted
+        // through the escape hatch) leaves the L2 head where it was, and its
+        // honest output must still be proposable.
+        if (l2BlockNumber < prevL2Block) revert L2BlockDecreasing(prevL2Block, l2BlockNumber);
 
         // Finality times never decrease along the chain of outputs, even when
         // the admin shortens the window: the finalized outputs are always a prefix.

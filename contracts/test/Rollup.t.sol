@@ -235,16 +235,17 @@ contract RollupTest is Fixture {
         rollup.proposeOutput{value: BOND}(0, bytes32(0), 1);
     }
 
-    function test_proposeOutput_revertsOnNonIncreasingL2Block() public {
+    function test_proposeOutput_revertsOnDecreasingL2Block() public {
         appendBatch(rollup, hex"01");
         appendBatch(rollup, hex"02");
+        appendBatch(rollup, hex"03");
         vm.startPrank(proposer);
-        vm.expectRevert(abi.encodeWithSelector(Rollup.L2BlockNotIncreasing.selector, 0, 0));
-        rollup.proposeOutput{value: BOND}(0, ROOT_A, 0);
         rollup.proposeOutput{value: BOND}(0, ROOT_A, 5);
-        vm.expectRevert(abi.encodeWithSelector(Rollup.L2BlockNotIncreasing.selector, 5, 5));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.L2BlockDecreasing.selector, 5, 4));
+        rollup.proposeOutput{value: BOND}(1, ROOT_B, 4);
+        // equal: the output of a batch that derivation ignored
         rollup.proposeOutput{value: BOND}(1, ROOT_B, 5);
-        rollup.proposeOutput{value: BOND}(1, ROOT_B, 6);
+        rollup.proposeOutput{value: BOND}(2, ROOT_A, 6);
         vm.stopPrank();
     }
 

@@ -10,6 +10,14 @@
 
 int cmd_deploy(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
+/* The wallet and the user's commands (cmd_wallet.c, cmd_user.c; docs/wallet.md). */
+int cmd_wallet(int argc, char **argv);
+int cmd_deposit(int argc, char **argv);
+int cmd_transfer(int argc, char **argv);
+int cmd_withdraw(int argc, char **argv);
+int cmd_balance(int argc, char **argv);
+int cmd_tx(int argc, char **argv);
+int cmd_follow(int argc, char **argv); /* cmd_node.c: lamina node --follow */
 int cmd_sequencer(int argc, char **argv);
 
 /* Reads a private key: from --key-file PATH (a file holding the hex key),

@@ -14,7 +14,13 @@ static int usage(FILE *f)
             "  version    print the version\n"
             "  devnet     start a local devnet: anvil (L1) with Lamina's contracts\n"
             "  deploy     deploy Lamina's contracts to an Ethereum endpoint\n"
-            "  node       run the sequencer\n"
+            "  wallet     encrypted keys: wallet new | import | list\n"
+            "  deposit    deposit ETH or a token from L1 to L2\n"
+            "  transfer   send an L2 transfer\n"
+            "  withdraw   withdraw from L2 to L1; withdraw finalize claims it on L1\n"
+            "  balance    L2 and L1 balances of an account\n"
+            "  tx         tx status HASH: an L2 transaction's status\n"
+            "  node       run the sequencer; node --follow derives the chain from L1 alone\n"
             "  help       this text\n");
     return f == stdout ? 0 : 2;
 }
@@ -34,6 +40,20 @@ int main(int argc, char **argv)
         return cmd_devnet(argc - 1, argv + 1);
     if (strcmp(cmd, "deploy") == 0)
         return cmd_deploy(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } user_cmds[] = {
+        {"wallet", cmd_wallet},     {"deposit", cmd_deposit}, {"transfer", cmd_transfer},
+        {"withdraw", cmd_withdraw}, {"balance", cmd_balance}, {"tx", cmd_tx},
+    };
+    for (size_t i = 0; i < sizeof user_cmds / sizeof user_cmds[0]; i++)
+        if (strcmp(cmd, user_cmds[i].name) == 0)
+            return user_cmds[i].fn(argc - 1, argv + 1);
+    if (strcmp(cmd, "node") == 0)
+        for (int i = 2; i < argc; i++)
+            if (strcmp(argv[i], "--follow") == 0)
+                return cmd_follow(argc - 1, argv + 1);
     if (strcmp(cmd, "node") == 0)
         return cmd_sequencer(argc - 1, argv + 1);
     fprintf(stderr, "lamina: unknown command '%s'\n", cmd);

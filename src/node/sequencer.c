@@ -217,7 +217,10 @@ static bool build_block(lm_seq *s, build_buf *bb)
         nmsg++;
     }
     pthread_mutex_unlock(&s->mu);
-    if (!l1_known || (ntx == 0 && nmsg == 0))
+    /* an idle chain still closes its open batch on time, with an empty block,
+     * so that everything sequenced reaches L1 */
+    bool must_close = s->batch_blocks > 0 && seq_ms_since(&s->batch_started) >= s->cfg.batch_interval_ms;
+    if (!l1_known || (ntx == 0 && nmsg == 0 && !must_close))
         goto answer_unbuilt;
 
     lm_block_header h;
@@ -301,7 +304,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
             touch(bb, e->tx.to, s->cfg.max_block_txs * 2 + LM_MAX_MSGS_PER_BLOCK);
         kept++;
     }
-    if (kept == 0 && applied_msgs == 0) {
+    if (kept == 0 && applied_msgs == 0 && !must_close) {
         lm_statedb_abort_block(s->db);
         s->stf.meta = *lm_statedb_meta(s->db);
         return ntx > 0;
