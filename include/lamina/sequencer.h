@@ -74,6 +74,9 @@ typedef struct lm_seq_stats {
     uint64_t l1_gas_used;     /* by the settler's transactions */
     uint64_t l1_batch_bytes;  /* bytes of the batches posted */
     uint64_t txs_posted;      /* transactions in the batches posted */
+    uint64_t block_us_sum;    /* building + durable commit, summed over blocks */
+    uint64_t batch_post_ms_sum; /* from a batch's close to its receipt on L1, summed */
+    uint64_t l1_scanned;      /* the L1 block the sequencer has read messages up to */
     uint64_t head;            /* the latest L2 block */
     uint64_t mempool;         /* transactions waiting */
 } lm_seq_stats;

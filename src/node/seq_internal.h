@@ -24,6 +24,7 @@ typedef struct seq_batch {
     lm_output_preimage output;
     uint8_t output_root[32];
     uint64_t tx_count; /* counted when encoded (not stored) */
+    struct timespec closed_at; /* in this process (zero after a restart) */
 } seq_batch;
 
 /* Batch sizing: a batch closes once it holds SEQ_BATCH_TXS transactions, and

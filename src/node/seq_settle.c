@@ -425,6 +425,8 @@ void *seq_settler_main(void *arg)
             s->stats.batches_posted++;
             s->stats.l1_gas_used += r.gas_used;
             s->stats.l1_batch_bytes += len;
+            if (b.closed_at.tv_sec)
+                s->stats.batch_post_ms_sum += seq_ms_since(&b.closed_at);
             s->stats.txs_posted += b.tx_count;
             pthread_mutex_unlock(&s->mu);
             lm_l1_receipt_free(&r);

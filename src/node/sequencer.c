@@ -128,6 +128,7 @@ static void *l1_main(void *arg)
                 s->pending[s->pending_len++] = m[i];
         if (from <= target)
             s->l1_scanned = target;
+        s->stats.l1_scanned = s->l1_scanned;
         s->l1_origin = origin;
         s->l1_known = true;
         pthread_mutex_unlock(&s->mu);
@@ -204,6 +205,8 @@ static lm_code put_block_extras(lm_seq *s, bool opens_batch, size_t from, lm_err
 static bool build_block(lm_seq *s, build_buf *bb)
 {
     lm_err err;
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     size_t ntx = lm_mempool_take(&s->pool, bb->entries, s->cfg.max_block_txs);
 
     /* the L1 origin and the messages it allows */
@@ -336,6 +339,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
          * transaction of its own; a crash before it is repaired at start-up
          * from "seq.open", the withdrawals and the stored root. */
         seq_batch_close(s, &closed, h.number, hash, root);
+        clock_gettime(CLOCK_MONOTONIC, &closed.closed_at);
         lm_code r2 = seq_batch_store(s, &closed, &err);
         if (r2 != LM_OK)
             LM_ERROR(LOG, "batch %llu record: %s (repaired at the next start)",
@@ -370,6 +374,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
     s->stats.txs_included += kept;
     s->stats.l1_messages += applied_msgs;
     s->stats.head = h.number;
+    s->stats.block_us_sum += seq_ms_since(&started) * 1000;
     pthread_mutex_unlock(&s->mu);
     seq_publish_block(s, &h, hash);
     for (size_t i = 0; i < bb->touched_len; i++)
@@ -456,6 +461,49 @@ static void *builder_main(void *arg)
     return NULL;
 }
 
+/* ---- /metrics (Prometheus text format) --------------------------------------- */
+
+static char *metrics(void *ctx)
+{
+    lm_seq *s = ctx;
+    lm_seq_stats st;
+    lm_seq_get_stats(s, &st);
+    size_t cap = 4096;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    struct {
+        const char *name, *type, *help;
+        double v;
+    } m[] = {
+        {"lamina_blocks_total", "counter", "L2 blocks committed", (double)st.blocks},
+        {"lamina_txs_included_total", "counter", "transactions included in blocks", (double)st.txs_included},
+        {"lamina_txs_rejected_total", "counter", "transactions rejected by the STF", (double)st.txs_rejected},
+        {"lamina_l1_messages_total", "counter", "L1 to L2 messages applied", (double)st.l1_messages},
+        {"lamina_batches_closed_total", "counter", "batches closed", (double)st.batches_closed},
+        {"lamina_batches_posted_total", "counter", "batches posted to L1", (double)st.batches_posted},
+        {"lamina_outputs_proposed_total", "counter", "output roots proposed on L1", (double)st.outputs_proposed},
+        {"lamina_l1_gas_used_total", "counter", "L1 gas spent by the settler", (double)st.l1_gas_used},
+        {"lamina_l1_batch_bytes_total", "counter", "bytes of batches posted to L1", (double)st.l1_batch_bytes},
+        {"lamina_block_seconds_sum", "counter", "time building and committing blocks", (double)st.block_us_sum / 1e6},
+        {"lamina_batch_post_seconds_sum", "counter", "time from batch close to its L1 receipt", (double)st.batch_post_ms_sum / 1e3},
+        {"lamina_head", "gauge", "the latest L2 block", (double)st.head},
+        {"lamina_l1_scanned_block", "gauge", "the L1 block read for messages", (double)st.l1_scanned},
+        {"lamina_mempool_depth", "gauge", "transactions waiting", (double)st.mempool},
+    };
+    size_t o = 0;
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        int n = snprintf(out + o, cap - o, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", m[i].name,
+                         m[i].help, m[i].name, m[i].type, m[i].name, m[i].v);
+        if (n < 0 || (size_t)n >= cap - o) {
+            free(out);
+            return NULL;
+        }
+        o += (size_t)n;
+    }
+    return out;
+}
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static lm_code load_head(lm_seq *s, lm_err *err)
@@ -538,6 +586,7 @@ lm_code lm_seq_start(lm_seq **out, const lm_seq_config *config, lm_err *err)
     opts.rate_burst = 100000;
     if ((rc = lm_rpcd_new(&s->rpcd, &opts, err)) != LM_OK)
         goto fail;
+    lm_rpcd_set_metrics(s->rpcd, metrics, s);
     if ((rc = seq_rpc_register(s, err)) != LM_OK || (rc = lm_rpcd_start(s->rpcd, err)) != LM_OK)
         goto fail;
 

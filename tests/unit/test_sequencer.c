@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "lamina/bytes.h"
 #include "lamina/eip712.h"
@@ -325,6 +326,41 @@ static void test_deposit_transfer_withdraw(void **state)
     assert_true(st.txs_included == 2);
 }
 
+static size_t collect(char *d, size_t sz, size_t n, void *u)
+{
+    char *buf = u;
+    size_t have = strlen(buf), add = sz * n;
+    if (have + add >= 8192)
+        add = 8191 - have;
+    memcpy(buf + have, d, add);
+    buf[have + add] = '\0';
+    return sz * n;
+}
+
+/* GET /metrics: Prometheus text with the counters. */
+static void test_metrics(void **state)
+{
+    (void)state;
+    char url[64];
+    static char body[8192];
+    body[0] = '\0';
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", lm_seq_rpc_port(W.seq));
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    assert_int_equal(code, 200);
+    assert_non_null(strstr(body, "# TYPE lamina_txs_included_total counter\nlamina_txs_included_total 2\n"));
+    assert_non_null(strstr(body, "lamina_l1_messages_total 1\n"));
+    assert_non_null(strstr(body, "lamina_mempool_depth "));
+    assert_non_null(strstr(body, "lamina_l1_gas_used_total "));
+}
+
 static void test_restart_keeps_state(void **state)
 {
     (void)state;
@@ -355,6 +391,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deposit_transfer_withdraw),
+        cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_restart_keeps_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
