@@ -26,10 +26,10 @@
 #include "lamina/log.h"
 #include "lamina/sequencer.h"
 
-#define THREADS 4
+#define THREADS 8
 #define BATCH 100
 #define SENDERS (THREADS * BATCH)
-#define ROUNDS 40
+#define ROUNDS 20
 
 typedef struct buf {
     char *p;
