@@ -1,7 +1,7 @@
 /* lamina-bench: the physical limits that later goals are measured against,
  * and the node's figures.
  *
- *   lamina-bench [primitives|stf|node|all] [--seconds S] [--threads T]
+ *   lamina-bench [primitives|stf|stark|node|all] [--seconds S] [--threads T]
  *
  * Each figure is the best of three runs of about S/3 seconds (default 3 s in
  * all). "per core" figures run on one thread; the "all cores" column runs T
@@ -21,6 +21,7 @@
 static double g_seconds = 3.0;
 
 int bench_stf(double seconds);
+int bench_stark(unsigned threads);
 int bench_node(double seconds, double recover_1core, double recover_all);
 
 typedef double (*bench_fn)(double seconds); /* returns operations per second */
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = (int)strtol(argv[++i], NULL, 10);
         else {
-            fprintf(stderr, "usage: lamina-bench [primitives|stf|node|all] [--seconds S] [--threads T]\n");
+            fprintf(stderr, "usage: lamina-bench [primitives|stf|stark|node|all] [--seconds S] [--threads T]\n");
             return 2;
         }
     }
@@ -197,7 +198,8 @@ int main(int argc, char **argv)
         return 1;
     }
     bool all = strcmp(what, "all") == 0;
-    if (!all && strcmp(what, "primitives") && strcmp(what, "stf") && strcmp(what, "node")) {
+    if (!all && strcmp(what, "primitives") && strcmp(what, "stf") && strcmp(what, "stark") &&
+        strcmp(what, "node")) {
         fprintf(stderr, "lamina-bench: unknown benchmark '%s'\n", what);
         return 2;
     }
@@ -218,6 +220,10 @@ int main(int argc, char **argv)
         printf("|%s|%s|%s|\n", "----------------------------------------------", "----------------",
                "------------");
         if (bench_stf(g_seconds / 3) != 0)
+            return 1;
+    }
+    if (all || strcmp(what, "stark") == 0) {
+        if (bench_stark((unsigned)threads) != 0)
             return 1;
     }
     if (all || strcmp(what, "node") == 0) {
