@@ -32,6 +32,9 @@ LM_MUST_CHECK lm_code lm_hex_decode(uint8_t *out, size_t out_cap, size_t *out_le
 LM_MUST_CHECK lm_code lm_hex_decode_exact(uint8_t *out, size_t n, const char *text,
                                           size_t text_len, lm_hex_prefix rule, lm_err *err);
 
+/* Returns: the value of one hex digit (0-9, a-f, A-F), or -1. */
+int lm_hex_digit(char c);
+
 /* Encodes len bytes as lowercase hex, "0x"-prefixed when prefix is true,
  * NUL-terminated. out must hold 2*len + (prefix ? 2 : 0) + 1 chars.
  * Returns: the number of characters written, not counting the NUL. */

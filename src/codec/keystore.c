@@ -1,5 +1,6 @@
 /* Keystore v3 (Web3 Secret Storage Definition): see include/lamina/keystore.h. */
 #include "lamina/keystore.h"
+#include "lamina/random.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -15,21 +16,6 @@
 
 #define DKLEN 32
 
-/* Fills buf[0..n) from getrandom(2). */
-static lm_code random_bytes(uint8_t *buf, size_t n, lm_err *err)
-{
-    size_t off = 0;
-    while (off < n) {
-        ssize_t got = getrandom(buf + off, n - off, 0);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return lm_err_set(err, LM_EIO, "getrandom failed (errno %d)", errno);
-        }
-        off += (size_t)got;
-    }
-    return LM_OK;
-}
 
 /* Checks scrypt parameters against the reader's bounds. */
 static lm_code check_scrypt(uint64_t n, uint64_t r, uint64_t p, lm_err *err)
@@ -213,7 +199,7 @@ lm_code lm_keystore_encrypt(char **json, const lm_seckey *key, const char *passw
 {
     *json = NULL;
     lm_keystore_random rnd;
-    lm_code rc = random_bytes((uint8_t *)&rnd, sizeof rnd, err);
+    lm_code rc = lm_random_bytes((uint8_t *)&rnd, sizeof rnd, err);
     if (rc == LM_OK)
         rc = lm_keystore_encrypt_with(json, key, password, password_len, params, &rnd, err);
     lm_wipe(&rnd, sizeof rnd);

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-static int hex_digit(char c)
+int lm_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -28,10 +28,10 @@ lm_code lm_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char 
     if (digits / 2 > out_cap)
         return lm_err_set(err, LM_ESPACE, "hex: %zu bytes do not fit in %zu", digits / 2, out_cap);
     for (size_t i = start; i < text_len; i++)
-        if (hex_digit(text[i]) < 0)
+        if (lm_hex_digit(text[i]) < 0)
             return lm_err_set(err, LM_EINVAL, "hex: bad digit at offset %zu", i);
     for (size_t i = 0; i < digits / 2; i++)
-        out[i] = (uint8_t)(hex_digit(text[start + 2 * i]) << 4 | hex_digit(text[start + 2 * i + 1]));
+        out[i] = (uint8_t)(lm_hex_digit(text[start + 2 * i]) << 4 | lm_hex_digit(text[start + 2 * i + 1]));
     *out_len = digits / 2;
     return LM_OK;
 }

@@ -6,6 +6,7 @@
  * compiler-rt; multiplication uses 64x64->128 products built from 32-bit
  * halves when the compiler has no unsigned __int128. */
 #include "lamina/u256.h"
+#include "lamina/bytes.h"
 
 #include <string.h>
 
@@ -378,16 +379,6 @@ lm_code lm_u256_from_dec(lm_u256 *out, const char *text, size_t len, lm_err *err
     return LM_OK;
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 lm_code lm_u256_from_hex(lm_u256 *out, const char *text, size_t len, lm_hex_prefix rule,
                          lm_err *err)
@@ -401,7 +392,7 @@ lm_code lm_u256_from_hex(lm_u256 *out, const char *text, size_t len, lm_hex_pref
     if (start == len)
         return lm_err_set(err, LM_EINVAL, "u256: no hex digits");
     for (size_t i = start; i < len; i++) {
-        if (hex_val(text[i]) < 0)
+        if (lm_hex_digit(text[i]) < 0)
             return lm_err_set(err, LM_EINVAL, "u256: bad hex digit at offset %zu", i);
     }
     while (start < len && text[start] == '0')
@@ -411,7 +402,7 @@ lm_code lm_u256_from_hex(lm_u256 *out, const char *text, size_t len, lm_hex_pref
     lm_u256 v = LM_U256_ZERO;
     for (size_t i = start; i < len; i++) {
         size_t k = len - 1 - i; /* nibble index from the least significant */
-        v.w[k / 16] |= (uint64_t)hex_val(text[i]) << (4 * (k % 16));
+        v.w[k / 16] |= (uint64_t)lm_hex_digit(text[i]) << (4 * (k % 16));
     }
     *out = v;
     return LM_OK;

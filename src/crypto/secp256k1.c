@@ -1,6 +1,7 @@
 /* secp256k1 over libsecp256k1: keys, Ethereum signatures, addresses,
  * EIP-55 and EIP-191. See include/lamina/secp256k1.h. */
 #include "lamina/secp256k1.h"
+#include "lamina/random.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,21 +31,6 @@ static lm_code g_init_code = LM_OK;
 static const char *g_init_msg = "";
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-/* Fills buf[0..n) from getrandom(2), retrying short reads and EINTR. */
-static lm_code os_random(uint8_t *buf, size_t n, lm_err *err)
-{
-    size_t off = 0;
-    while (off < n) {
-        ssize_t got = getrandom(buf + off, n - off, 0);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return lm_err_set(err, LM_EIO, "getrandom failed (errno %d)", errno);
-        }
-        off += (size_t)got;
-    }
-    return LM_OK;
-}
 
 static void context_create(void)
 {
@@ -58,7 +44,7 @@ static void context_create(void)
      * side channels (libsecp256k1: secp256k1_context_randomize). */
     uint8_t seed[32];
     lm_err err;
-    if (os_random(seed, sizeof seed, &err) != LM_OK ||
+    if (lm_random_bytes(seed, sizeof seed, &err) != LM_OK ||
         !secp256k1_context_randomize(ctx, seed)) {
         lm_wipe(seed, sizeof seed);
         secp256k1_context_destroy(ctx);
@@ -110,7 +96,7 @@ lm_code lm_seckey_generate(lm_seckey *out, lm_err *err)
     /* A uniform 256-bit string is a valid key unless it is 0 or >= n (about
      * 2^-128 of them), so this loop runs once in practice. */
     for (;;) {
-        lm_code rc = os_random(out->b, sizeof out->b, err);
+        lm_code rc = lm_random_bytes(out->b, sizeof out->b, err);
         if (rc != LM_OK) {
             lm_seckey_wipe(out);
             return rc;

@@ -237,6 +237,21 @@ static int find(lm_seq *s, lm_store_view *v, const uint8_t addr[20], lm_account 
     return -1;
 }
 
+/* Reads the account of addr in a fresh view. Returns 1 found, 0 not found,
+ * -1 after answering the call with an error. */
+static int read_account(lm_seq *s, lm_rpcd_call *call, const uint8_t addr[20], lm_account *a,
+                        uint64_t *index)
+{
+    lm_store_view v;
+    if (!view_or_fail(s, call, &v))
+        return -1;
+    int r = find(s, &v, addr, a, index);
+    lm_store_read_end(&v);
+    if (r < 0)
+        lm_rpcd_call_error(call, ERR_INTERNAL, "state read failed", NULL);
+    return r;
+}
+
 static void m_get_account(lm_rpcd_call *call, json_t *params, void *ctx)
 {
     lm_seq *s = ctx;
@@ -245,16 +260,10 @@ static void m_get_account(lm_rpcd_call *call, json_t *params, void *ctx)
         lm_rpcd_call_error(call, ERR_PARAMS, "expected [address]", NULL);
         return;
     }
-    lm_store_view v;
-    if (!view_or_fail(s, call, &v))
-        return;
     lm_account a;
     uint64_t index;
-    int r = find(s, &v, addr, &a, &index);
-    lm_store_read_end(&v);
-    if (r < 0)
-        lm_rpcd_call_error(call, ERR_INTERNAL, "state read failed", NULL);
-    else
+    int r = read_account(s, call, addr, &a, &index);
+    if (r >= 0)
         lm_rpcd_call_result(call, r ? account_json(&a, index) : json_null());
 }
 
@@ -268,16 +277,10 @@ static void m_get_balance(lm_rpcd_call *call, json_t *params, void *ctx)
         lm_rpcd_call_error(call, ERR_PARAMS, "expected [address, asset 0..7]", NULL);
         return;
     }
-    lm_store_view v;
-    if (!view_or_fail(s, call, &v))
-        return;
     lm_account a;
     uint64_t index;
-    int r = find(s, &v, addr, &a, &index);
-    lm_store_read_end(&v);
-    if (r < 0)
-        lm_rpcd_call_error(call, ERR_INTERNAL, "state read failed", NULL);
-    else
+    int r = read_account(s, call, addr, &a, &index);
+    if (r >= 0)
         lm_rpcd_call_result(call, qty(r ? a.balance[asset] : 0));
 }
 
