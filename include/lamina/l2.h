@@ -129,4 +129,7 @@ typedef enum lm_stf_code {
 /* Returns: a static message for code, e.g. "insufficient balance". */
 const char *lm_stf_code_message(lm_stf_code code);
 
+/* Returns: the code's name as the API reports it, e.g. "INSUFFICIENT". */
+const char *lm_stf_code_name(lm_stf_code code);
+
 #endif

@@ -31,6 +31,30 @@ const char *lm_stf_code_message(lm_stf_code code)
     return "unknown error";
 }
 
+const char *lm_stf_code_name(lm_stf_code code)
+{
+    switch (code) {
+    case LM_STF_OK: return "OK";
+    case LM_STF_MALFORMED: return "MALFORMED";
+    case LM_STF_WRONG_CHAIN: return "WRONG_CHAIN";
+    case LM_STF_BAD_SIGNATURE: return "BAD_SIGNATURE";
+    case LM_STF_UNKNOWN_SENDER: return "UNKNOWN_SENDER";
+    case LM_STF_NONCE_USED: return "NONCE_USED";
+    case LM_STF_NONCE_TOO_HIGH: return "NONCE_TOO_HIGH";
+    case LM_STF_UNKNOWN_ASSET: return "UNKNOWN_ASSET";
+    case LM_STF_ZERO_AMOUNT: return "ZERO_AMOUNT";
+    case LM_STF_INSUFFICIENT: return "INSUFFICIENT";
+    case LM_STF_OVERFLOW: return "OVERFLOW";
+    case LM_STF_TOO_MANY_ACCOUNTS: return "TOO_MANY_ACCOUNTS";
+    case LM_STF_LIMIT: return "LIMIT";
+    case LM_STF_HOST: return "HOST";
+    case LM_STF_BAD_MESSAGE: return "BAD_MESSAGE";
+    case LM_STF_BAD_BLOCK: return "BAD_BLOCK";
+    case LM_STF_CODE_COUNT: break;
+    }
+    return "UNKNOWN";
+}
+
 /* offsets in the wire form */
 enum {
     W_VERSION = 0,

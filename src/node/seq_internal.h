@@ -84,6 +84,8 @@ struct lm_seq {
 };
 
 /* seq_rpc.c */
+/* The JSON-RPC error data of a rejection: {reason, code}. */
+json_t *seq_stf_error_data(lm_stf_code c);
 lm_code seq_rpc_register(lm_seq *s, lm_err *err);
 void seq_publish_block(lm_seq *s, const lm_block_header *h, const uint8_t hash[32]);
 void seq_publish_account(lm_seq *s, const uint8_t address[20]);

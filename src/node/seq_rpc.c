@@ -127,14 +127,9 @@ static const char *parse_tx(const json_t *p, lm_tx *tx)
     return NULL;
 }
 
-static json_t *stf_error_data(lm_stf_code c)
+json_t *seq_stf_error_data(lm_stf_code c)
 {
-    static const char *const names[LM_STF_CODE_COUNT] = {
-        "OK", "MALFORMED", "WRONG_CHAIN", "BAD_SIGNATURE", "UNKNOWN_SENDER", "NONCE_USED",
-        "NONCE_TOO_HIGH", "UNKNOWN_ASSET", "ZERO_AMOUNT", "INSUFFICIENT", "OVERFLOW",
-        "TOO_MANY_ACCOUNTS", "LIMIT", "HOST", "BAD_MESSAGE", "BAD_BLOCK"};
-    const char *name = (unsigned)c < LM_STF_CODE_COUNT && names[c] ? names[c] : "UNKNOWN";
-    return json_pack("{s:s, s:i}", "reason", name, "code", (int)c);
+    return json_pack("{s:s, s:i}", "reason", lm_stf_code_name(c), "code", (int)c);
 }
 
 static void m_send(lm_rpcd_call *call, json_t *params, void *ctx)
@@ -150,7 +145,7 @@ static void m_send(lm_rpcd_call *call, json_t *params, void *ctx)
     /* the stateless checks, here, so the builder does only state work */
     if (tx.chain_id != s->stf.config.chain_id) {
         lm_rpcd_call_error(call, ERR_REJECTED, lm_stf_code_message(LM_STF_WRONG_CHAIN),
-                           stf_error_data(LM_STF_WRONG_CHAIN));
+                           seq_stf_error_data(LM_STF_WRONG_CHAIN));
         return;
     }
     uint8_t digest[32];
@@ -161,7 +156,7 @@ static void m_send(lm_rpcd_call *call, json_t *params, void *ctx)
     if (lm_ecdsa_recover_address(&who, digest, &sig, NULL) != LM_OK ||
         memcmp(who.b, tx.from, 20) != 0) {
         lm_rpcd_call_error(call, ERR_REJECTED, lm_stf_code_message(LM_STF_BAD_SIGNATURE),
-                           stf_error_data(LM_STF_BAD_SIGNATURE));
+                           seq_stf_error_data(LM_STF_BAD_SIGNATURE));
         return;
     }
     uint8_t hash[32];

@@ -162,15 +162,6 @@ static void touch(build_buf *b, const uint8_t a[20], size_t cap)
         memcpy(b->touched[b->touched_len++], a, 20);
 }
 
-static json_t *rejection(lm_stf_code c)
-{
-    static const char *const names[LM_STF_CODE_COUNT] = {
-        "OK", "MALFORMED", "WRONG_CHAIN", "BAD_SIGNATURE", "UNKNOWN_SENDER", "NONCE_USED",
-        "NONCE_TOO_HIGH", "UNKNOWN_ASSET", "ZERO_AMOUNT", "INSUFFICIENT", "OVERFLOW",
-        "TOO_MANY_ACCOUNTS", "LIMIT", "HOST", "BAD_MESSAGE", "BAD_BLOCK"};
-    const char *name = (unsigned)c < LM_STF_CODE_COUNT && names[c] ? names[c] : "UNKNOWN";
-    return json_pack("{s:s, s:i}", "reason", name, "code", (int)c);
-}
 
 /* Puts, into the open block's transaction: the open batch's record when
  * this block opens the batch, and the withdrawals this block added (from
@@ -293,7 +284,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
             goto answer_failed;
         }
         if (c != LM_STF_OK) {
-            lm_rpcd_reply_error(s->rpcd, e->token, -32010, lm_stf_code_message(c), rejection(c));
+            lm_rpcd_reply_error(s->rpcd, e->token, -32010, lm_stf_code_message(c), seq_stf_error_data(c));
             pthread_mutex_lock(&s->mu);
             s->stats.txs_rejected++;
             pthread_mutex_unlock(&s->mu);
