@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 dir=${1:-build-fuzz}
 secs=${2:-30}
 CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DLM_FUZZ=ON >/dev/null
-cmake --build "$dir" -j "$(nproc)" >/dev/null
+targets=$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)
+# shellcheck disable=SC2086
+cmake --build "$dir" -j "$(nproc)" --target $targets >/dev/null
 status=0
 for bin in "$dir"/fuzz_*; do
   name=$(basename "$bin"); name=${name#fuzz_}
