@@ -31,6 +31,8 @@ typedef struct seq_batch {
  * blocks hold at most SEQ_MAX_BLOCK_TXS, so a batch holds fewer than their
  * sum: 767 x ~150 bytes (the worst case) fits LM_BATCH_L1_MAX_BYTES. */
 #define SEQ_BATCH_TXS 256
+#define SEQ_MAX_VERIFIERS 8
+#define SEQ_VERIFY_QUEUE 16384
 #define SEQ_MAX_BLOCK_TXS 512
 
 #define SEQ_BATCH_REC_LEN (8 * 5 + 4 + 1 + 32 * 3 + 32)
@@ -51,6 +53,18 @@ struct lm_seq {
     atomic_bool stop;
     pthread_t builder, l1_thread, settler;
     bool builder_started, l1_started, settler_started;
+
+    /* admission: transactions whose signature is still to be checked, and
+     * the threads that check them (recovery is the costly part) */
+    pthread_mutex_t vmu;
+    pthread_cond_t vcv;
+    struct seq_pending_tx {
+        lm_tx tx;
+        uint64_t token;
+    } *vq;
+    size_t vq_head, vq_len, vq_cap;
+    pthread_t verifiers[SEQ_MAX_VERIFIERS];
+    unsigned n_verifiers;
 
     /* the head, for the builder (and, under mu, for readers) */
     pthread_mutex_t mu;
@@ -84,6 +98,9 @@ struct lm_seq {
 };
 
 /* seq_rpc.c */
+/* The signature-checking threads: start n of them, or stop them all. */
+lm_code seq_verifiers_start(lm_seq *s, unsigned n, lm_err *err);
+void seq_verifiers_stop(lm_seq *s);
 /* The JSON-RPC error data of a rejection: {reason, code}. */
 json_t *seq_stf_error_data(lm_stf_code c);
 lm_code seq_rpc_register(lm_seq *s, lm_err *err);

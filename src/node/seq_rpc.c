@@ -132,6 +132,81 @@ json_t *seq_stf_error_data(lm_stf_code c)
     return json_pack("{s:s, s:i}", "reason", lm_stf_code_name(c), "code", (int)c);
 }
 
+/* Checks a queued transaction's signature and moves it to the mempool, or
+ * answers its submitter with the rejection. */
+static void admit(lm_seq *s, const lm_tx *tx, uint64_t token)
+{
+    uint8_t digest[32];
+    lm_tx_signing_digest(digest, tx, s->stf.config.domain_separator);
+    lm_sig sig;
+    memcpy(sig.b, tx->sig, 65);
+    lm_address who;
+    if (lm_ecdsa_recover_address(&who, digest, &sig, NULL) != LM_OK ||
+        memcmp(who.b, tx->from, 20) != 0) {
+        lm_rpcd_reply_error(s->rpcd, token, ERR_REJECTED, lm_stf_code_message(LM_STF_BAD_SIGNATURE),
+                            seq_stf_error_data(LM_STF_BAD_SIGNATURE));
+        return;
+    }
+    uint8_t hash[32];
+    lm_tx_hash(hash, tx);
+    lm_err err;
+    if (lm_mempool_add(&s->pool, tx, hash, token, NULL, &err) != LM_OK)
+        lm_rpcd_reply_error(s->rpcd, token, ERR_MEMPOOL, err.msg, NULL);
+}
+
+static void *verifier_main(void *arg)
+{
+    lm_seq *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->vmu);
+        while (s->vq_len == 0 && !atomic_load(&s->stop))
+            pthread_cond_wait(&s->vcv, &s->vmu);
+        if (s->vq_len == 0) { /* stopping, and nothing left */
+            pthread_mutex_unlock(&s->vmu);
+            return NULL;
+        }
+        struct seq_pending_tx p = s->vq[s->vq_head];
+        s->vq_head = (s->vq_head + 1) % s->vq_cap;
+        s->vq_len--;
+        pthread_mutex_unlock(&s->vmu);
+        admit(s, &p.tx, p.token);
+    }
+}
+
+lm_code seq_verifiers_start(lm_seq *s, unsigned n, lm_err *err)
+{
+    pthread_mutex_init(&s->vmu, NULL);
+    pthread_cond_init(&s->vcv, NULL);
+    s->vq_cap = SEQ_VERIFY_QUEUE;
+    s->vq = calloc(s->vq_cap, sizeof *s->vq);
+    if (!s->vq)
+        return lm_err_set(err, LM_ENOMEM, "out of memory");
+    if (n > SEQ_MAX_VERIFIERS)
+        n = SEQ_MAX_VERIFIERS;
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&s->verifiers[i], NULL, verifier_main, s) != 0)
+            return lm_err_set(err, LM_EIO, "cannot start the signature checkers");
+        s->n_verifiers = i + 1;
+    }
+    return LM_OK;
+}
+
+void seq_verifiers_stop(lm_seq *s)
+{
+    if (!s->vq)
+        return;
+    pthread_mutex_lock(&s->vmu);
+    pthread_cond_broadcast(&s->vcv);
+    pthread_mutex_unlock(&s->vmu);
+    for (unsigned i = 0; i < s->n_verifiers; i++)
+        pthread_join(s->verifiers[i], NULL);
+    s->n_verifiers = 0;
+    free(s->vq);
+    s->vq = NULL;
+    pthread_mutex_destroy(&s->vmu);
+    pthread_cond_destroy(&s->vcv);
+}
+
 static void m_send(lm_rpcd_call *call, json_t *params, void *ctx)
 {
     lm_seq *s = ctx;
@@ -142,31 +217,26 @@ static void m_send(lm_rpcd_call *call, json_t *params, void *ctx)
         lm_rpcd_call_error(call, ERR_PARAMS, why, NULL);
         return;
     }
-    /* the stateless checks, here, so the builder does only state work */
     if (tx.chain_id != s->stf.config.chain_id) {
         lm_rpcd_call_error(call, ERR_REJECTED, lm_stf_code_message(LM_STF_WRONG_CHAIN),
                            seq_stf_error_data(LM_STF_WRONG_CHAIN));
         return;
     }
-    uint8_t digest[32];
-    lm_tx_signing_digest(digest, &tx, s->stf.config.domain_separator);
-    lm_sig sig;
-    memcpy(sig.b, tx.sig, 65);
-    lm_address who;
-    if (lm_ecdsa_recover_address(&who, digest, &sig, NULL) != LM_OK ||
-        memcmp(who.b, tx.from, 20) != 0) {
-        lm_rpcd_call_error(call, ERR_REJECTED, lm_stf_code_message(LM_STF_BAD_SIGNATURE),
-                           seq_stf_error_data(LM_STF_BAD_SIGNATURE));
-        return;
-    }
-    uint8_t hash[32];
-    lm_tx_hash(hash, &tx);
+    /* the signature is checked off the server thread, by the verifiers */
     uint64_t token = lm_rpcd_call_defer(call);
     if (!token)
         return;
-    lm_err err;
-    if (lm_mempool_add(&s->pool, &tx, hash, token, NULL, &err) != LM_OK)
-        lm_rpcd_reply_error(s->rpcd, token, ERR_MEMPOOL, err.msg, NULL);
+    pthread_mutex_lock(&s->vmu);
+    bool queued = s->vq_len < s->vq_cap;
+    if (queued) {
+        s->vq[(s->vq_head + s->vq_len) % s->vq_cap] = (struct seq_pending_tx){tx, token};
+        s->vq_len++;
+        pthread_cond_signal(&s->vcv);
+    }
+    pthread_mutex_unlock(&s->vmu);
+    if (!queued)
+        lm_rpcd_reply_error(s->rpcd, token, ERR_MEMPOOL, "node busy: too many transactions being checked",
+                            NULL);
 }
 
 static void m_chain_id(lm_rpcd_call *call, json_t *params, void *ctx)

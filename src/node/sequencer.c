@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lamina/bytes.h"
 #include "lamina/genesis.h"
@@ -577,6 +578,9 @@ lm_code lm_seq_start(lm_seq **out, const lm_seq_config *config, lm_err *err)
     opts.rate_burst = 100000;
     if ((rc = lm_rpcd_new(&s->rpcd, &opts, err)) != LM_OK)
         goto fail;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if ((rc = seq_verifiers_start(s, cores > 1 ? (unsigned)cores : 1, err)) != LM_OK)
+        goto fail;
     lm_rpcd_set_metrics(s->rpcd, metrics, s);
     if ((rc = seq_rpc_register(s, err)) != LM_OK || (rc = lm_rpcd_start(s->rpcd, err)) != LM_OK)
         goto fail;
@@ -625,6 +629,7 @@ void lm_seq_stop(lm_seq *s)
     pthread_mutex_unlock(&s->mu);
     if (s->builder_started)
         pthread_join(s->builder, NULL);
+    seq_verifiers_stop(s); /* they answer calls: stop them before the server */
     if (s->l1_started)
         pthread_join(s->l1_thread, NULL);
     if (s->settler_started)
