@@ -144,6 +144,7 @@ typedef struct lm_l1_signer {
     lm_l1_fee_policy policy;
     bool nonce_known; /* false: the next send asks eth_getTransactionCount(pending) */
     uint64_t next_nonce;
+    uint32_t wait_timeout_ms; /* for callers that wait on receipts (l1_lamina.h); 0: their default */
 } lm_l1_signer;
 
 /* Copies *key. chain_id 0 asks the node (eth_chainId). policy NULL: the

@@ -131,6 +131,8 @@ static lm_code transact(lm_l1_signer *s, const uint8_t *to, const lm_u256 *value
         req.value = *value;
     lm_l1_wait_opts wo;
     lm_l1_wait_opts_default(&wo);
+    if (s->wait_timeout_ms)
+        wo.timeout_ms = s->wait_timeout_ms;
     lm_l1_receipt r;
     lm_code rc = lm_l1_signer_send_and_wait(s, &r, NULL, &req, &wo, err);
     if (rc == LM_ERPC)

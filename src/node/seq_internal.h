@@ -91,6 +91,7 @@ struct lm_seq {
     /* closed batches waiting to be settled (under mu) */
     seq_batch *closed;
     size_t closed_len, closed_cap;
+    uint64_t settled_upto; /* batches below it are known settled on L1 (under mu) */
     pthread_cond_t settle_cv;
 
     lm_seq_stats stats; /* under mu */

@@ -180,6 +180,7 @@ lm_code seq_load_batches(lm_seq *s, lm_err *err)
         s->closed[s->closed_len++] = b;
     }
     s->batch_number = n;
+    s->settled_upto = s->closed_len ? s->closed[0].number : n;
     s->batch_blocks = 0;
     s->stf.withdrawal_count = 0;
     /* the open batch, if its first block was committed */
@@ -335,6 +336,50 @@ done:
     return rc;
 }
 
+/* Puts the stored records of batches [from, to) back at the head of the
+ * settler's queue (they were settled, then an L1 reorg removed them). */
+static lm_code requeue(lm_seq *s, uint64_t from, uint64_t to, lm_err *err)
+{
+    if (to <= from)
+        return lm_err_set(err, LM_EINVAL, "nothing to requeue");
+    size_t n = (size_t)(to - from);
+    seq_batch *v = calloc(n, sizeof *v);
+    if (!v)
+        return lm_err_set(err, LM_ENOMEM, "out of memory");
+    lm_store_view view = {0};
+    lm_code rc = lm_store_read_begin(lm_statedb_store(s->db), &view, err);
+    for (size_t i = 0; rc == LM_OK && i < n; i++) {
+        char key[64];
+        int k = snprintf(key, sizeof key, "seq.batch.%llu", (unsigned long long)(from + i));
+        const uint8_t *val;
+        size_t len;
+        rc = lm_store_get_meta(&view, key, (size_t)k, &val, &len, err);
+        if (rc == LM_OK && !rec_decode(&v[i], val, len))
+            rc = lm_err_set(err, LM_EIO, "batch %llu: bad record", (unsigned long long)(from + i));
+    }
+    lm_store_read_end(&view);
+    if (rc != LM_OK) {
+        free(v);
+        return rc;
+    }
+    pthread_mutex_lock(&s->mu);
+    seq_batch *all = malloc((s->closed_len + n) * sizeof *all);
+    if (!all) {
+        pthread_mutex_unlock(&s->mu);
+        free(v);
+        return lm_err_set(err, LM_ENOMEM, "out of memory");
+    }
+    memcpy(all, v, n * sizeof *v);
+    memcpy(all + n, s->closed, s->closed_len * sizeof *all);
+    free(s->closed);
+    s->closed = all;
+    s->closed_len += n;
+    s->closed_cap = s->closed_len;
+    pthread_mutex_unlock(&s->mu);
+    free(v);
+    return LM_OK;
+}
+
 /* ---- the settler thread ------------------------------------------------------ */
 
 static lm_code next_output_index(lm_rpc *rpc, const lm_deployment *d, uint64_t *out, lm_err *err)
@@ -375,6 +420,10 @@ void *seq_settler_main(void *arg)
         LM_ERROR(LOG, "cannot use the settlement keys: %s", err.msg);
         goto out;
     }
+    /* a transaction not mined in 30 s is given up and its nonce re-read:
+     * L1 may have dropped it (a reorg), and the next round sends again */
+    batcher.wait_timeout_ms = 30000;
+    proposer.wait_timeout_ms = 30000;
     const lm_deployment *d = &s->cfg.deployment;
     while (!atomic_load(&s->stop)) {
         pthread_mutex_lock(&s->mu);
@@ -386,10 +435,13 @@ void *seq_settler_main(void *arg)
         }
         bool any = s->closed_len > 0;
         seq_batch b;
+        memset(&b, 0, sizeof b);
+        /* the first batch not known to be settled */
+        b.number = s->settled_upto;
         if (any)
             b = s->closed[0];
         pthread_mutex_unlock(&s->mu);
-        if (!any || atomic_load(&s->stop))
+        if (atomic_load(&s->stop))
             continue;
 
         uint64_t on_l1 = 0, outputs = 0;
@@ -398,11 +450,24 @@ void *seq_settler_main(void *arg)
             LM_WARN(LOG, "L1: %s", err.msg);
             goto pause;
         }
-        if (b.number > on_l1) {
-            LM_ERROR(LOG, "batch %llu is ahead of L1's %llu batches: waiting",
-                     (unsigned long long)b.number, (unsigned long long)on_l1);
-            goto pause;
+        if (b.number > on_l1 || b.number > outputs) {
+            /* L1 lost what was settled (a reorg): take the batches back from
+             * the store and settle them again, in order */
+            uint64_t from = on_l1 < outputs ? on_l1 : outputs;
+            if (requeue(s, from, b.number, &err) != LM_OK) {
+                LM_ERROR(LOG, "batch %llu is ahead of L1 (%llu batches, %llu outputs): %s",
+                         (unsigned long long)b.number, (unsigned long long)on_l1,
+                         (unsigned long long)outputs, err.msg);
+                goto pause;
+            }
+            LM_WARN(LOG, "L1 reorg: settling batches from %llu again", (unsigned long long)from);
+            pthread_mutex_lock(&s->mu);
+            s->settled_upto = from;
+            pthread_mutex_unlock(&s->mu);
+            continue;
         }
+        if (!any)
+            continue;
         lm_l1_receipt r;
         if (b.number == on_l1) {
             uint8_t *data;
@@ -415,6 +480,7 @@ void *seq_settler_main(void *arg)
             free(data);
             if (rc != LM_OK) {
                 LM_WARN(LOG, "batch %llu: %s", (unsigned long long)b.number, err.msg);
+                batcher.nonce_known = false; /* re-read from L1 before the next send */
                 goto pause;
             }
             LM_INFO(LOG, "batch %llu posted: blocks %llu..%llu, %zu bytes, L1 block %llu, gas %llu",
@@ -436,6 +502,7 @@ void *seq_settler_main(void *arg)
             if (lm_rollup_propose_output(&proposer, d, b.number, b.output_root, b.last_block, &r,
                                          &err) != LM_OK) {
                 LM_WARN(LOG, "output %llu: %s", (unsigned long long)b.number, err.msg);
+                proposer.nonce_known = false;
                 goto pause;
             }
             LM_INFO(LOG, "output %llu proposed (L2 block %llu)", (unsigned long long)b.number,
@@ -449,6 +516,7 @@ void *seq_settler_main(void *arg)
         }
         if (b.number < outputs) { /* settled: done with it */
             pthread_mutex_lock(&s->mu);
+            s->settled_upto = b.number + 1;
             memmove(s->closed, s->closed + 1, (s->closed_len - 1) * sizeof *s->closed);
             s->closed_len--;
             pthread_mutex_unlock(&s->mu);

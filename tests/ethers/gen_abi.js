@@ -20,15 +20,10 @@
 //   T[k], T[], tuples: JSON arrays
 'use strict';
 
-const fs = require('fs');
-const path = require('path');
-const { AbiCoder, getAddress, hexlify, id } = require('ethers');
+const { AbiCoder, getAddress, hexlify, id, version } = require('ethers');
+const { outPath, writeJson } = require('./common');
 
-const out = process.argv[2];
-if (!out) {
-  console.error('usage: node gen_abi.js OUT.json');
-  process.exit(2);
-}
+const out = outPath();
 
 // xorshift128+ on BigInt, seeded: deterministic across runs and platforms.
 let s0 = 0x9e3779b97f4a7c15n, s1 = 0xd1b54a32d192ed03n;
@@ -223,9 +218,8 @@ for (let i = 0; i < 40; i++) {
   selectors.push({ signature: sig, selector: id(sig).slice(0, 10) });
 }
 
-fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-fs.writeFileSync(out, JSON.stringify({
-  generator: 'tests/ethers/gen_abi.js with ethers ' + require('ethers').version,
+writeJson(out, {
+  generator: 'tests/ethers/gen_abi.js with ethers ' + version,
   cases, selectors,
-}, null, 1) + '\n');
+}, { newline: true });
 console.log(`gen_abi: ${cases.length} cases, ${selectors.length} selectors -> ${out}`);

@@ -11,35 +11,11 @@
 // whether ethers rejects it too or is laxer (a deliberate difference).
 // Usage: node tests/ethers/gen_eip712.js OUT.json
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const ethers = require('ethers');
 const { TypedDataEncoder, Wallet, getAddress, hexlify, keccak256, toUtf8Bytes, verifyTypedData } = ethers;
+const { outPath, writeJson, runMain, seeded } = require('./common');
 
-function prng(seed) { // mulberry32
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(0x00e1712);
-const int = (n) => Math.floor(rnd() * n); // 0..n-1
-const pick = (arr) => arr[int(arr.length)];
-const chance = (p) => rnd() < p;
-function randBytes(n) {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = int(256);
-  return b;
-}
-function randBig(bits) { // uniform in [0, 2^bits)
-  let v = 0n;
-  for (let i = 0; i < bits; i += 8) v = (v << 8n) | BigInt(int(256));
-  return v & ((1n << BigInt(bits)) - 1n);
-}
+const { int, pick, chance, randBytes, randBig } = seeded(0x00e1712);
 
 const KEYS = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80', // anvil 0
@@ -186,11 +162,7 @@ function makeDomain() {
 }
 
 async function main() {
-  const out = process.argv[2];
-  if (!out) {
-    console.error('usage: gen_eip712.js OUT.json');
-    process.exit(2);
-  }
+  const out = outPath();
   const docs = [];
   for (let i = 0; i < 120; i++) {
     const { types, primary } = makeTypes();
@@ -280,11 +252,7 @@ async function main() {
   const b = base();
   const good = { doc: b, digest: TypedDataEncoder.hash(b.domain, b.types, b.message) };
 
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ source: 'ethers ' + ethers.version, docs, base: good, invalid }, null, 1));
+  writeJson(out, { source: 'ethers ' + ethers.version, docs, base: good, invalid });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

@@ -11,27 +11,12 @@
 // Deterministic: fixed keys and a seeded PRNG.
 // Usage: node tests/ethers/gen_keystore.js OUT.json
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const ethers = require('ethers');
 const { Wallet, hexlify, toUtf8Bytes, encryptKeystoreJsonSync, decryptKeystoreJsonSync } = ethers;
+const { outPath, writeJson, seeded } = require('./common');
 
-function prng(seed) { // mulberry32
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(0x6b657973);
-function randBytes(n) {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(rnd() * 256);
-  return b;
-}
+const file = outPath();
+const { randBytes } = seeded(0x6b657973);
 
 // Passwords are NFKC-stable so that ethers' normalization changes nothing.
 const cases = [
@@ -81,6 +66,4 @@ for (const c of cases) {
   });
 }
 
-const file = process.argv[2];
-fs.mkdirSync(path.dirname(file), { recursive: true });
-fs.writeFileSync(file, JSON.stringify({ source: 'ethers ' + ethers.version, vectors: out }, null, 1));
+writeJson(file, { source: 'ethers ' + ethers.version, vectors: out });

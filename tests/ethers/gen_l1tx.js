@@ -7,38 +7,16 @@
 // sender address.
 // Usage: node tests/ethers/gen_l1tx.js OUT.json
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const ethers = require('ethers');
 const { Wallet, Transaction, toQuantity, hexlify } = ethers;
+const { outPath, writeJson, runMain, seeded } = require('./common');
 
-// mulberry32: a small deterministic PRNG (no Math.random).
-function prng(seed) {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const out = process.argv[2];
-if (!out) {
-  console.error('usage: gen_l1tx.js OUT.json');
-  process.exit(2);
-}
-const rnd = prng(0x6c317478); // "l1tx"
-function randBytes(n) {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(rnd() * 256);
-  return b;
-}
+const out = outPath();
+const { rnd, int, randBytes } = seeded(0x6c317478); // "l1tx"
 // A random integer of up to `bits` bits, biased towards short ones so that
 // every RLP length form shows up.
 function randBig(bits) {
-  const nbits = Math.floor(rnd() * (bits + 1));
+  const nbits = int(bits + 1);
   let v = 0n;
   for (let i = 0; i < nbits; i++) v = (v << 1n) | (rnd() < 0.5 ? 1n : 0n);
   return v;
@@ -111,17 +89,17 @@ for (let i = 0; i < 40; i++) {
   let tip = randBig(256);
   if (tip > maxFee) tip = maxFee;
   const al = [];
-  const nal = rnd() < 0.3 ? Math.floor(rnd() * 3) : 0;
+  const nal = rnd() < 0.3 ? int(3) : 0;
   for (let j = 0; j < nal; j++) {
     const keys = [];
-    const nk = Math.floor(rnd() * 3);
+    const nk = int(3);
     for (let k = 0; k < nk; k++) keys.push(hexlify(randBytes(32)));
     al.push({ address: ethers.getAddress(hexlify(randBytes(20))), storageKeys: keys });
   }
-  add(KEYS[Math.floor(rnd() * KEYS.length)], {
+  add(KEYS[int(KEYS.length)], {
     chainId: randBig(64), nonce: Number(randBig(52)), maxPriorityFeePerGas: tip, maxFeePerGas: maxFee,
     gasLimit: randBig(64), to: rnd() < 0.2 ? null : ethers.getAddress(hexlify(randBytes(20))),
-    value: randBig(256), data: hexlify(randBytes(Math.floor(rnd() * 200))), accessList: al,
+    value: randBig(256), data: hexlify(randBytes(int(200))), accessList: al,
   });
 }
 
@@ -154,8 +132,6 @@ async function main() {
       hash: parsed.hash,
     });
   }
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({
-    source: 'ethers ' + ethers.version + ' Wallet.signTransaction (type 2)', vectors }, null, 1));
+  writeJson(out, { source: 'ethers ' + ethers.version + ' Wallet.signTransaction (type 2)', vectors });
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+runMain(main);

@@ -10,45 +10,14 @@
 // Deterministic: fixed keys and a seeded PRNG.
 // Usage: node tests/ethers/gen_l2tx.js OUT.json
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const ethers = require('ethers');
-const { TypedDataEncoder, Wallet, Signature, getAddress, hexlify, keccak256, solidityPacked } = ethers;
+const { TypedDataEncoder, Wallet, Signature, getAddress, hexlify, keccak256 } = ethers;
+const {
+  outPath, writeJson, runMain, seeded, SECP256K1_N: N, hex64, L2_TX_TYPES: TYPES, l2Wire,
+} = require('./common');
 
-function prng(seed) { // mulberry32
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(0x12a7c);
-const int = (n) => Math.floor(rnd() * n);
-function randBytes(n) {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = int(256);
-  return b;
-}
-function randU64() {
-  let v = 0n;
-  for (let i = 0; i < 8; i++) v = (v << 8n) | BigInt(int(256));
-  return v;
-}
+const { int, randBytes, randU64, randKey } = seeded(0x12a7c);
 const U64_MAX = (1n << 64n) - 1n;
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const hex64 = (v) => '0x' + v.toString(16).padStart(16, '0');
-
-const TYPES = {
-  Transfer: [
-    { name: 'from', type: 'address' }, { name: 'to', type: 'address' },
-    { name: 'asset', type: 'uint32' }, { name: 'amount', type: 'uint64' },
-    { name: 'fee', type: 'uint64' }, { name: 'nonce', type: 'uint64' },
-  ],
-};
-TYPES.Withdraw = TYPES.Transfer;
 
 // The STF's verdict for a sender with 2^64 - 1 of every asset, nonce base 0
 // (docs/l2-protocol.md §4, checks in order after the signature).
@@ -61,16 +30,9 @@ function expected(t) {
 }
 
 async function main() {
-  const out = process.argv[2];
-  if (!out) {
-    console.error('usage: gen_l2tx.js OUT.json');
-    process.exit(2);
-  }
+  const out = outPath();
   const keys = ['0x' + '00'.repeat(31) + '01', '0x' + (N - 1n).toString(16)];
-  while (keys.length < 8) {
-    const k = hexlify(randBytes(32));
-    if (BigInt(k) !== 0n && BigInt(k) < N) keys.push(k);
-  }
+  while (keys.length < 8) keys.push(randKey());
   const chains = [1n, 42161n, U64_MAX, 0x4c414d494e41n];
   const rollups = [
     '0x' + '00'.repeat(20),
@@ -118,11 +80,7 @@ async function main() {
     };
     const signature = await wallet.signTypedData(domain, types, message);
     const sig = Signature.from(signature);
-    const wire = solidityPacked(
-      ['uint8', 'uint8', 'uint64', 'address', 'address', 'uint32', 'uint64', 'uint64', 'uint64',
-        'bytes32', 'bytes32', 'uint8'],
-      [1, type === 'Transfer' ? 1 : 2, chainId, wallet.address, to, e.asset, e.amount, e.fee,
-        e.nonce, sig.r, sig.s, sig.v]);
+    const wire = l2Wire(type, chainId, message, sig);
     if ((wire.length - 2) / 2 !== 143) throw new Error('wire length');
     vectors.push({
       key,
@@ -144,11 +102,7 @@ async function main() {
       expect: expected({ ...e }),
     });
   }
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ generator: 'ethers ' + ethers.version, vectors }, null, 1));
+  writeJson(out, { generator: 'ethers ' + ethers.version, vectors });
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

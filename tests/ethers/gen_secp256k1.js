@@ -6,35 +6,13 @@
 // with getAddress.
 // Usage: node tests/ethers/gen_secp256k1.js OUT.json
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const ethers = require('ethers');
 const { SigningKey, Wallet, computeAddress, getAddress, hashMessage, hexlify } = ethers;
+const { outPath, writeJson, seeded, SECP256K1_N: N } = require('./common');
 
-function prng(seed) { // mulberry32
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(0x5ec9256);
-const int = (n) => Math.floor(rnd() * n);
-function randBytes(n) {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = int(256);
-  return b;
-}
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const { randBytes, randKey } = seeded(0x5ec9256);
 
-const out = process.argv[2];
-if (!out) {
-  console.error('usage: gen_secp256k1.js OUT.json');
-  process.exit(2);
-}
+const out = outPath();
 
 // A few edge keys first: 2, n - 1, 0x0101…01; then random valid keys.
 const SPECIAL = [
@@ -44,11 +22,7 @@ const SPECIAL = [
 ];
 const keys = [];
 for (let i = 0; i < 100; i++) {
-  let key = SPECIAL[i];
-  while (!key) {
-    const k = hexlify(randBytes(32));
-    if (BigInt(k) !== 0n && BigInt(k) < N) key = k;
-  }
+  const key = SPECIAL[i] || randKey();
   const sk = new SigningKey(key);
   const digest = hexlify(randBytes(32));
   keys.push({
@@ -78,5 +52,4 @@ const eip191 = messages.map((m, i) => {
 const addresses = [];
 for (let i = 0; i < 100; i++) addresses.push(getAddress(hexlify(randBytes(20))));
 
-fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, JSON.stringify({ source: 'ethers ' + ethers.version, keys, eip191, addresses }, null, 1));
+writeJson(out, { source: 'ethers ' + ethers.version, keys, eip191, addresses });

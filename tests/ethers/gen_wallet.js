@@ -8,28 +8,12 @@
 // Deterministic: fixed keys and a seeded PRNG.
 // Usage: node tests/ethers/gen_wallet.js OUT.json
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const ethers = require('ethers');
-const { Wallet, Signature, parseUnits, solidityPacked, getAddress, hexlify } = ethers;
+const { Wallet, Signature, parseUnits, getAddress, hexlify } = ethers;
+const { outPath, writeJson, runMain, seeded, hex64, L2_TX_TYPES: TYPES, l2Wire } = require('./common');
 
-function prng(seed) { // mulberry32
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(0x77616c6c);
-const int = (n) => Math.floor(rnd() * n);
-function randBytes(n) {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = int(256);
-  return b;
-}
+const file = outPath();
+const { int, randBytes, randU64 } = seeded(0x77616c6c);
 function digits(n) {
   let s = '';
   for (let i = 0; i < n; i++) s += String(int(10));
@@ -65,21 +49,6 @@ for (const a of amounts) {
 }
 
 // ---- transactions ----
-const TYPES = {
-  Transfer: [
-    { name: 'from', type: 'address' }, { name: 'to', type: 'address' },
-    { name: 'asset', type: 'uint32' }, { name: 'amount', type: 'uint64' },
-    { name: 'fee', type: 'uint64' }, { name: 'nonce', type: 'uint64' },
-  ],
-};
-TYPES.Withdraw = TYPES.Transfer;
-const hex64 = (v) => '0x' + v.toString(16).padStart(16, '0');
-function randU64() {
-  let v = 0n;
-  for (let i = 0; i < 8; i++) v = (v << 8n) | BigInt(int(256));
-  return v;
-}
-
 async function main() {
   const txs = [];
   const keys = ['0x' + '11'.repeat(32), '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'];
@@ -95,17 +64,13 @@ async function main() {
     };
     const domain = { name: 'Lamina', version: '1', chainId, verifyingContract: rollup };
     const sig = Signature.from(await w.signTypedData(domain, { [kind]: TYPES[kind] }, msg));
-    const wire = solidityPacked(
-      ['uint8', 'uint8', 'uint64', 'address', 'address', 'uint32', 'uint64', 'uint64', 'uint64', 'bytes32', 'bytes32', 'uint8'],
-      [1, kind === 'Transfer' ? 1 : 2, chainId, msg.from, msg.to, msg.asset, msg.amount, msg.fee, msg.nonce, sig.r, sig.s, sig.v]);
+    const wire = l2Wire(kind, chainId, msg, sig);
     txs.push({
       key: w.privateKey, type: kind === 'Transfer' ? 1 : 2, chainId: hex64(chainId), rollup,
       from: msg.from, to: msg.to, asset: msg.asset, amount: hex64(msg.amount), fee: hex64(msg.fee),
       nonce: hex64(msg.nonce), sig: sig.serialized, wire,
     });
   }
-  const file = process.argv[2];
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ source: 'ethers ' + ethers.version, amounts, txs }, null, 1));
+  writeJson(file, { source: 'ethers ' + ethers.version, amounts, txs });
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+runMain(main);

@@ -121,6 +121,23 @@ static bool recv_exact(int fd, void *p, size_t n)
 }
 
 /* A JSON-RPC 2.0 response object (§5). */
+/* Reads an HTTP response head byte by byte up to and including the blank
+ * line (at most cap - 1 bytes) into h, NUL-terminated. Returns its length;
+ * aborts when the connection ends first. */
+static size_t read_head(int fd, char *h, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap - 1) {
+        if (!recv_exact(fd, h + n, 1))
+            abort();
+        n++;
+        if (n >= 4 && memcmp(h + n - 4, "\r\n\r\n", 4) == 0)
+            break;
+    }
+    h[n] = 0;
+    return n;
+}
+
 static void check_response(const json_t *r)
 {
     if (!json_is_object(r))
@@ -168,15 +185,7 @@ static void fuzz_http(const uint8_t *data, size_t size)
         abort();
     /* headers */
     char h[4096];
-    size_t n = 0;
-    while (n < sizeof h - 1) {
-        if (!recv_exact(fd, h + n, 1))
-            abort();
-        n++;
-        if (n >= 4 && memcmp(h + n - 4, "\r\n\r\n", 4) == 0)
-            break;
-    }
-    h[n] = 0;
+    size_t n = read_head(fd, h, sizeof h);
     int status = 0;
     if (strncmp(h, "HTTP/1.1 ", 9) != 0 || n < 12)
         abort();
@@ -207,14 +216,7 @@ static int ws_connect(void)
     if (!send_all(fd, req, strlen(req)))
         abort();
     char h[1024];
-    size_t n = 0;
-    while (n < sizeof h - 1) {
-        if (!recv_exact(fd, h + n, 1))
-            abort();
-        n++;
-        if (n >= 4 && memcmp(h + n - 4, "\r\n\r\n", 4) == 0)
-            break;
-    }
+    read_head(fd, h, sizeof h);
     if (strncmp(h, "HTTP/1.1 101", 12) != 0)
         abort();
     return fd;

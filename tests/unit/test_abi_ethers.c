@@ -20,16 +20,11 @@
 #include "lamina/abi.h"
 #include "lamina/bytes.h"
 
+#include "../ethers_vectors.h"
+
 static _Alignas(64) uint8_t arena_buf[8 << 20];
 
-static json_t *load(void)
-{
-    json_error_t jerr;
-    json_t *root = json_load_file(LM_BINARY_DIR "/vectors/abi.json", JSON_ALLOW_NUL, &jerr);
-    if (!root)
-        fail_msg("vectors/abi.json (written by the ethers_abi test): %s", jerr.text);
-    return root;
-}
+static json_t *load(void) { return ev_load("abi", JSON_ALLOW_NUL); }
 
 static uint8_t *hex_in_arena(lm_arena *a, const char *hex, size_t *len)
 {

@@ -29,15 +29,13 @@
 #include "lamina/l2tx.h"
 #include "lamina/varint.h"
 
+#include "../test_hex.h"
+
 /* ---- helpers ------------------------------------------------------------- */
 
 static size_t hex_into(uint8_t *out, size_t cap, const char *hex)
 {
-    size_t len;
-    lm_err err;
-    if (lm_hex_decode(out, cap, &len, hex, strlen(hex), LM_HEX_PREFIX_OPTIONAL, &err) != LM_OK)
-        fail_msg("bad hex: %s", err.msg);
-    return len;
+    return test_hex_into(out, cap, hex, LM_HEX_PREFIX_OPTIONAL);
 }
 
 static uint64_t rng_state;
@@ -319,39 +317,34 @@ static lm_tx mk_tx(lm_tx_type type, uint64_t chain, uint8_t from, uint8_t to, ui
 static lm_tx v1_txs0[2], v1_txs1[1];
 static lm_batch_block v1_blocks[3];
 
+/* Fills b's header fields (tx_root and parent_hash are left to link_blocks)
+ * and its txs. */
+static void v1_block(lm_batch_block *b, uint64_t number, uint64_t origin, uint8_t origin_hash_byte,
+                     uint64_t timestamp, uint32_t fee_recipient, uint64_t upto, const lm_tx *txs,
+                     uint32_t tx_count)
+{
+    lm_block_header *h = &b->header;
+    h->number = number;
+    h->l1_origin_number = origin;
+    memset(h->l1_origin_hash, origin_hash_byte, 32);
+    h->timestamp = timestamp;
+    h->fee_recipient = fee_recipient;
+    h->l1_messages_upto = upto;
+    h->tx_count = tx_count;
+    b->txs = txs;
+}
+
 static void v1_build(void)
 {
     v1_txs0[0] = mk_tx(LM_TX_TRANSFER, V1_CHAIN, 0xa1, 0xb0, 0, 1000000, 21, 0, 0x11, 0x22, 27);
     v1_txs0[1] = mk_tx(LM_TX_WITHDRAW, V1_CHAIN, 0xa2, 0xc0, 1, 500, 1, 7, 0x33, 0x44, 28);
     v1_txs1[0] = mk_tx(LM_TX_TRANSFER, V1_CHAIN, 0xb0, 0xa1, 0, 400000, 21, 0, 0x55, 0x66, 27);
     memset(v1_blocks, 0, sizeof v1_blocks);
-    lm_block_header *h = &v1_blocks[0].header;
-    h->number = 100;
-    h->l1_origin_number = 5000;
-    memset(h->l1_origin_hash, 0xee, 32);
-    h->timestamp = 1700000000;
-    h->fee_recipient = 0;
-    h->l1_messages_upto = 3;
-    h->tx_count = 2;
-    v1_blocks[0].txs = v1_txs0;
-    h = &v1_blocks[1].header;
-    h->number = 101;
-    h->l1_origin_number = 5001;
-    memset(h->l1_origin_hash, 0xef, 32);
-    h->timestamp = 1700000002;
-    h->fee_recipient = 0;
-    h->l1_messages_upto = 4;
-    h->tx_count = 1;
-    v1_blocks[1].txs = v1_txs1;
-    h = &v1_blocks[2].header;
-    h->number = 102;
-    h->l1_origin_number = 5001;
-    memset(h->l1_origin_hash, 0xef, 32);
-    h->timestamp = 1700000004;
-    h->fee_recipient = 3;
-    h->l1_messages_upto = 4;
-    h->tx_count = 0;
-    v1_blocks[2].txs = NULL;
+    /* number, L1 origin (number, hash filled with one byte), timestamp, fee
+     * recipient, queue upto, then the txs */
+    v1_block(&v1_blocks[0], 100, 5000, 0xee, 1700000000, 0, 3, v1_txs0, 2);
+    v1_block(&v1_blocks[1], 101, 5001, 0xef, 1700000002, 0, 4, v1_txs1, 1);
+    v1_block(&v1_blocks[2], 102, 5001, 0xef, 1700000004, 3, 4, NULL, 0);
     uint8_t zero[32] = {0};
     link_blocks(v1_blocks, 3, zero);
 }

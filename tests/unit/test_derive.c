@@ -35,73 +35,36 @@
 #include "lamina/settlement.h"
 #include "lamina/stf.h"
 
+#include "../anvil_world.h"
+
 #define GWEI 1000000000ull
 
-typedef struct world {
-    lm_anvil anvil;
-    lm_rpc rpc;
-    lm_l1_signer admin, batcher, proposer, user;
-    lm_address addr[4];
-    lm_deployment d;
-    /* L2 keys: alice = anvil key 3 (the L1 user, who deposits), bob, carol */
+static aw_world W;
+
+/* L2 keys: alice = anvil key 3 (the L1 user, who deposits), bob, carol */
+static struct {
     lm_seckey alice_key, bob_key, carol_key;
     uint8_t alice[20], bob[20], carol[20];
     unsigned dirs;
-} world;
-
-static world W;
-
-static void must(lm_code rc, const lm_err *err, const char *what)
-{
-    if (rc != LM_OK)
-        fail_msg("%s: %s (%s)", what, err->msg, lm_code_name(rc));
-}
-
-static void key_from_hex(lm_seckey *k, const char *hex)
-{
-    lm_err err;
-    uint8_t raw[32];
-    must(lm_hex_decode_exact(raw, 32, hex, strlen(hex), LM_HEX_PREFIX_REQUIRED, &err), &err, "key");
-    must(lm_seckey_parse(k, raw, &err), &err, "key");
-}
-
-static void signer_at(lm_l1_signer *s, lm_address *a, const char *hex)
-{
-    lm_err err;
-    lm_seckey k;
-    key_from_hex(&k, hex);
-    must(lm_address_from_seckey(a, &k, &err), &err, "address");
-    must(lm_l1_signer_init(s, &W.rpc, &k, 0, NULL, &err), &err, "signer");
-    lm_seckey_wipe(&k);
-}
+} U;
 
 static void l2_key(lm_seckey *k, uint8_t addr[20], const char *hex)
 {
     lm_err err;
     lm_address a;
-    key_from_hex(k, hex);
-    must(lm_address_from_seckey(&a, k, &err), &err, "address");
+    must(aw_key_and_address(k, &a, hex, &err), &err, "key");
     memcpy(addr, a.b, 20);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    lm_err err;
     lm_log_set_level(LM_LOG_WARN);
-    if (lm_anvil_start(&W.anvil, NULL, NULL, LM_BINARY_DIR "/test_derive.anvil.log", &err) != LM_OK) {
-        fprintf(stderr, "anvil: %s\n", err.msg);
+    if (aw_world_start(&W, LM_BINARY_DIR "/test_derive.anvil.log") != 0)
         return -1;
-    }
-    if (lm_rpc_init(&W.rpc, W.anvil.url, NULL, &err) != LM_OK)
-        return -1;
-    signer_at(&W.admin, &W.addr[0], LM_ANVIL_KEY0);
-    signer_at(&W.batcher, &W.addr[1], LM_ANVIL_KEY1);
-    signer_at(&W.proposer, &W.addr[2], LM_ANVIL_KEY2);
-    signer_at(&W.user, &W.addr[3], LM_ANVIL_KEY3);
-    l2_key(&W.alice_key, W.alice, LM_ANVIL_KEY3);
-    l2_key(&W.bob_key, W.bob, "0x0101010101010101010101010101010101010101010101010101010101010101");
-    l2_key(&W.carol_key, W.carol, "0x0202020202020202020202020202020202020202020202020202020202020202");
+    l2_key(&U.alice_key, U.alice, LM_ANVIL_KEY3);
+    l2_key(&U.bob_key, U.bob, "0x0101010101010101010101010101010101010101010101010101010101010101");
+    l2_key(&U.carol_key, U.carol, "0x0202020202020202020202020202020202020202020202020202020202020202");
     mkdir(LM_BINARY_DIR "/test_derive.tmp", 0700);
     return 0;
 }
@@ -109,12 +72,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    lm_l1_signer_free(&W.admin);
-    lm_l1_signer_free(&W.batcher);
-    lm_l1_signer_free(&W.proposer);
-    lm_l1_signer_free(&W.user);
-    lm_rpc_free(&W.rpc);
-    lm_anvil_stop(&W.anvil);
+    aw_world_stop(&W);
     return 0;
 }
 
@@ -123,20 +81,14 @@ static void deploy(uint64_t window)
 {
     lm_err err;
     lm_deploy_opts o;
-    memset(&o, 0, sizeof o);
-    lm_rollup_config_devnet(&o.config);
+    aw_deploy_opts(&o, &W);
     o.config.sequencing_window = window;
-    o.batcher = W.addr[1].b;
-    o.proposer = W.addr[2].b;
     must(lm_lamina_deploy(&W.admin, &o, &W.d, &err), &err, "deploy");
 }
 
 static void rpc_void(const char *method, const char *params)
 {
-    lm_err err;
-    json_t *res = NULL;
-    must(lm_rpc_call(&W.rpc, &res, method, params, &err), &err, method);
-    json_decref(res);
+    aw_rpc_void(&W.rpc, method, params);
 }
 
 static void deposit(const uint8_t to[20], uint64_t gwei)
@@ -149,7 +101,7 @@ static void deposit(const uint8_t to[20], uint64_t gwei)
 /* A directory of its own under the build tree. */
 static void fresh_dir(char *out, size_t cap, const char *what)
 {
-    snprintf(out, cap, LM_BINARY_DIR "/test_derive.tmp/%s-%d-%u", what, (int)getpid(), W.dirs++);
+    snprintf(out, cap, LM_BINARY_DIR "/test_derive.tmp/%s-%d-%u", what, (int)getpid(), U.dirs++);
     mkdir(out, 0700);
 }
 
@@ -216,22 +168,8 @@ static void seq_batch_begin(seq *s)
 static lm_tx signed_tx(const seq *s, lm_tx_type type, const lm_seckey *key, const uint8_t from[20],
                        const uint8_t to[20], uint64_t amount, uint64_t fee, uint64_t nonce)
 {
-    lm_err err;
-    lm_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = type;
-    tx.chain_id = W.d.config.l2_chain_id;
-    memcpy(tx.from, from, 20);
-    memcpy(tx.to, to, 20);
-    tx.asset = 0;
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    uint8_t digest[32];
-    lm_tx_signing_digest(digest, &tx, s->ctx.config.domain_separator);
-    lm_sig sig;
-    must(lm_ecdsa_sign(&sig, digest, key, &err), &err, "sign");
-    memcpy(tx.sig, sig.b, 65);
+    lm_tx tx = aw_tx(type, W.d.config.l2_chain_id, from, to, amount, fee, nonce);
+    aw_sign_tx_in(&tx, s->ctx.config.domain_separator, key);
     return tx;
 }
 
@@ -387,15 +325,7 @@ static lm_derive_progress poll_ok(follower *fo)
 /* The follower's account at address (fails when missing). */
 static lm_account account_of(follower *fo, const uint8_t addr[20])
 {
-    lm_err err;
-    lm_store_view v;
-    must(lm_store_read_begin(lm_statedb_store(lm_derive_statedb(fo->f)), &v, &err), &err, "view");
-    uint64_t i;
-    must(lm_store_find_address(&v, addr, &i, &err), &err, "find address");
-    lm_account a;
-    must(lm_store_get_account(&v, i, &a, &err), &err, "account");
-    lm_store_read_end(&v);
-    return a;
+    return aw_derived_account(fo->f, addr);
 }
 
 static bool has_account(follower *fo, const uint8_t addr[20])
@@ -501,26 +431,26 @@ static void test_derive_matches(void **state)
     deploy(8);
     seq s;
     seq_open(&s);
-    deposit(W.alice, 1000000000); /* 1 ETH */
-    deposit(W.bob, 500000000);
+    deposit(U.alice, 1000000000); /* 1 ETH */
+    deposit(U.bob, 500000000);
 
     seq_batch_begin(&s);
-    lm_tx t1[2] = {signed_tx(&s, LM_TX_TRANSFER, &W.alice_key, W.alice, W.carol, 100000, 10, 0),
-                   signed_tx(&s, LM_TX_TRANSFER, &W.bob_key, W.bob, W.alice, 5, 0, 0)};
+    lm_tx t1[2] = {signed_tx(&s, LM_TX_TRANSFER, &U.alice_key, U.alice, U.carol, 100000, 10, 0),
+                   signed_tx(&s, LM_TX_TRANSFER, &U.bob_key, U.bob, U.alice, 5, 0, 0)};
     seq_block(&s, 2, t1, 2, true);
     uint8_t l1_recipient[20];
     memset(l1_recipient, 0x77, 20);
-    lm_tx t2[2] = {signed_tx(&s, LM_TX_WITHDRAW, &W.alice_key, W.alice, l1_recipient, 1000, 1, 1),
-                   signed_tx(&s, LM_TX_TRANSFER, &W.alice_key, W.alice, W.carol, 7, 0, 2)};
+    lm_tx t2[2] = {signed_tx(&s, LM_TX_WITHDRAW, &U.alice_key, U.alice, l1_recipient, 1000, 1, 1),
+                   signed_tx(&s, LM_TX_TRANSFER, &U.alice_key, U.alice, U.carol, 7, 0, 2)};
     seq_block(&s, 2, t2, 2, true);
     assert_true(s.ctx.withdrawal_count == 1);
     uint8_t out0[32];
     seq_batch_post(&s, out0);
     propose(0, out0, 2);
 
-    deposit(W.carol, 3);
+    deposit(U.carol, 3);
     seq_batch_begin(&s);
-    lm_tx t3[1] = {signed_tx(&s, LM_TX_TRANSFER, &W.carol_key, W.carol, W.bob, 50, 2, 0)};
+    lm_tx t3[1] = {signed_tx(&s, LM_TX_TRANSFER, &U.carol_key, U.carol, U.bob, 50, 2, 0)};
     seq_block(&s, 3, t3, 1, true);
     uint8_t out1[32];
     seq_batch_post(&s, out1);
@@ -546,7 +476,7 @@ static void test_derive_matches(void **state)
     assert_memory_equal(bi.last_block_hash, s.hashes[2], 32);
     /* the one withdrawal's leaf is the withdrawals root (docs/contracts.md §4.3) */
     lm_withdrawal w = {0, {0}, {0}, 0, 1000};
-    memcpy(w.l2_sender, W.alice, 20);
+    memcpy(w.l2_sender, U.alice, 20);
     memcpy(w.l1_recipient, l1_recipient, 20);
     uint8_t leaf[32];
     lm_withdrawal_leaf(leaf, &w);
@@ -558,11 +488,11 @@ static void test_derive_matches(void **state)
 
     /* balances, by hand: alice 1e9 - 100000 - 10 + 5 - 1000 - 1 - 7;
      * bob 5e8 - 5 + 50; carol 100000 + 7 + 3 - 50 - 2; account 0 the fees */
-    assert_true(account_of(&fo, W.alice).balance[0] == 1000000000ull - 100000 - 10 + 5 - 1000 - 1 - 7);
-    assert_true(account_of(&fo, W.bob).balance[0] == 500000000ull - 5 + 50);
-    assert_true(account_of(&fo, W.carol).balance[0] == 100000ull + 7 + 3 - 50 - 2);
+    assert_true(account_of(&fo, U.alice).balance[0] == 1000000000ull - 100000 - 10 + 5 - 1000 - 1 - 7);
+    assert_true(account_of(&fo, U.bob).balance[0] == 500000000ull - 5 + 50);
+    assert_true(account_of(&fo, U.carol).balance[0] == 100000ull + 7 + 3 - 50 - 2);
     assert_true(account_of(&fo, W.d.batcher).balance[0] == 10 + 1 + 2);
-    assert_true(account_of(&fo, W.alice).nonce_base == 3);
+    assert_true(account_of(&fo, U.alice).nonce_base == 3);
 
     /* nothing new: the next poll derives nothing */
     p = poll_ok(&fo);
@@ -582,9 +512,9 @@ static void test_derive_matches(void **state)
     assert_true(p.batches == 0 && p.blocks == 0 && p.head == 3 && !p.reorg);
     assert_same_chain(&fo, &s);
     /* and goes on: a third batch, with a deposit read after the restart */
-    deposit(W.bob, 9);
+    deposit(U.bob, 9);
     seq_batch_begin(&s);
-    lm_tx t4[1] = {signed_tx(&s, LM_TX_TRANSFER, &W.bob_key, W.bob, W.carol, 1, 0, 1)};
+    lm_tx t4[1] = {signed_tx(&s, LM_TX_TRANSFER, &U.bob_key, U.bob, U.carol, 1, 0, 1)};
     seq_block(&s, 4, t4, 1, true);
     uint8_t out2[32];
     seq_batch_post(&s, out2);
@@ -656,7 +586,7 @@ static void test_wrong_output(void **state)
     deploy(8);
     seq s;
     seq_open(&s);
-    deposit(W.bob, 42);
+    deposit(U.bob, 42);
     seq_batch_begin(&s);
     seq_block(&s, 1, NULL, 0, true);
     uint8_t out[32], wrong[32];
@@ -702,7 +632,7 @@ static void test_bad_batches(void **state)
     deploy(8);
     seq s;
     seq_open(&s);
-    deposit(W.alice, 1000);
+    deposit(U.alice, 1000);
     uint8_t genesis_root_out[32];
     {
         lm_gl r[4];
@@ -723,12 +653,12 @@ static void test_bad_batches(void **state)
     /* batch 3: block 2 valid, block 3 signed by carol, who has no account
      * (invalid), block 4 valid but after the invalid one */
     seq_batch_begin(&s);
-    lm_tx t2[1] = {signed_tx(&s, LM_TX_TRANSFER, &W.alice_key, W.alice, W.bob, 10, 0, 0)};
+    lm_tx t2[1] = {signed_tx(&s, LM_TX_TRANSFER, &U.alice_key, U.alice, U.bob, 10, 0, 0)};
     seq_block(&s, 1, t2, 1, true);
     uint8_t after_good[32];
     memcpy(after_good, s.head_hash, 32);
     lm_block_header keep_head = s.head;
-    lm_tx t3[1] = {signed_tx(&s, LM_TX_TRANSFER, &W.carol_key, W.carol, W.bob, 1, 0, 0)};
+    lm_tx t3[1] = {signed_tx(&s, LM_TX_TRANSFER, &U.carol_key, U.carol, U.bob, 1, 0, 0)};
     seq_block(&s, 1, t3, 1, false);
     /* seal block 4 on top of the unapplied block 3 */
     lm_block_hash(s.head_hash, &s.blocks[1].header);
@@ -740,7 +670,7 @@ static void test_bad_batches(void **state)
     seq_batch_post(&s, unused);
     /* batch 4: good, continues from block 2 */
     seq_batch_begin(&s);
-    lm_tx t4[1] = {signed_tx(&s, LM_TX_TRANSFER, &W.bob_key, W.bob, W.alice, 3, 0, 0)};
+    lm_tx t4[1] = {signed_tx(&s, LM_TX_TRANSFER, &U.bob_key, U.bob, U.alice, 3, 0, 0)};
     seq_block(&s, 1, t4, 1, true);
     uint8_t out4[32];
     seq_batch_post(&s, out4);
@@ -794,9 +724,9 @@ static void test_bad_batches(void **state)
             fail_msg("batch %d: reason '%s'", 5 + k, bi.reason);
         assert_memory_equal(bi.output_root, out4, 32); /* nothing changed */
     }
-    assert_false(has_account(&fo, W.carol));
-    assert_true(account_of(&fo, W.bob).balance[0] == 10 - 3);
-    assert_true(account_of(&fo, W.alice).balance[0] == 1000 - 10 + 3);
+    assert_false(has_account(&fo, U.carol));
+    assert_true(account_of(&fo, U.bob).balance[0] == 10 - 3);
+    assert_true(account_of(&fo, U.alice).balance[0] == 1000 - 10 + 3);
     follower_close(&fo);
     seq_close(&s);
 }
@@ -810,9 +740,9 @@ static void test_window_overrule(void **state)
     deploy(4);
     seq s;
     seq_open(&s);
-    deposit(W.bob, 777); /* message 0 */
+    deposit(U.bob, 777); /* message 0 */
     rpc_void("anvil_mine", "[\"0x5\"]");
-    deposit(W.carol, 888); /* message 1: within the window of the next block */
+    deposit(U.carol, 888); /* message 1: within the window of the next block */
     seq_batch_begin(&s);
     seq_block(&s, 0, NULL, 0, true); /* omits both */
     seq_block(&s, 0, NULL, 0, true);
@@ -826,8 +756,8 @@ static void test_window_overrule(void **state)
     assert_true(p.batches == 1 && p.blocks == 2 && p.forced_messages == 1 && p.messages == 1);
     assert_true(p.head == 2);
     /* the follower's chain has the deposit, the sequencer's does not */
-    assert_true(account_of(&fo, W.bob).balance[0] == 777);
-    assert_false(has_account(&fo, W.carol));
+    assert_true(account_of(&fo, U.bob).balance[0] == 777);
+    assert_false(has_account(&fo, U.carol));
     assert_true(lm_statedb_meta(lm_derive_statedb(fo.f))->l1_messages_done == 1);
     uint8_t h1[32], h2[32];
     must(lm_derive_block_hash(fo.f, 1, h1, &err), &err, "hash 1");
@@ -861,7 +791,7 @@ static void test_forced_messages(void **state)
     deploy(4);
     seq s;
     seq_open(&s);
-    deposit(W.alice, 1000); /* message 0 */
+    deposit(U.alice, 1000); /* message 0 */
     seq_batch_begin(&s);
     seq_block(&s, 1, NULL, 0, true);
     uint8_t out0[32];
@@ -872,7 +802,7 @@ static void test_forced_messages(void **state)
     must(lm_bridge_force_withdrawal(&W.user, &W.d, 0, 100, l1_recipient, NULL, &err), &err,
          "forceWithdrawal"); /* message 1: alice's own L2 account */
     seq_batch_begin(&s);
-    lm_tx ft = signed_tx(&s, LM_TX_TRANSFER, &W.alice_key, W.alice, W.carol, 50, 5, 0);
+    lm_tx ft = signed_tx(&s, LM_TX_TRANSFER, &U.alice_key, U.alice, U.carol, 50, 5, 0);
     uint8_t wire[LM_TX_WIRE_LEN];
     lm_tx_encode(wire, &ft);
     must(lm_bridge_force_transaction(&W.user, &W.d, wire, sizeof wire, NULL, &err), &err,
@@ -882,7 +812,7 @@ static void test_forced_messages(void **state)
     seq_batch_post(&s, out1);
 
     /* message 3: a forced transfer the sequencer leaves out past the window */
-    lm_tx ft2 = signed_tx(&s, LM_TX_TRANSFER, &W.alice_key, W.alice, W.bob, 20, 0, 1);
+    lm_tx ft2 = signed_tx(&s, LM_TX_TRANSFER, &U.alice_key, U.alice, U.bob, 20, 0, 1);
     lm_tx_encode(wire, &ft2);
     must(lm_bridge_force_transaction(&W.user, &W.d, wire, sizeof wire, NULL, &err), &err,
          "forceTransaction");
@@ -901,7 +831,7 @@ static void test_forced_messages(void **state)
     assert_memory_equal(bi.output_root, out1, 32); /* in time: the same chain */
     assert_true(bi.withdrawal_count == 1);
     lm_withdrawal w = {0, {0}, {0}, 0, 100};
-    memcpy(w.l2_sender, W.alice, 20);
+    memcpy(w.l2_sender, U.alice, 20);
     memcpy(w.l1_recipient, l1_recipient, 20);
     uint8_t leaf[32];
     lm_withdrawal_leaf(leaf, &w);
@@ -909,9 +839,9 @@ static void test_forced_messages(void **state)
     must(lm_derive_batch(fo.f, 2, &bi, &err), &err, "batch 2");
     assert_memory_not_equal(bi.output_root, out2, 32); /* overruled */
     /* alice: 1000 - 100 (forced withdrawal) - 50 - 5 (forced tx) - 20 (forced past the window) */
-    assert_true(account_of(&fo, W.alice).balance[0] == 1000 - 100 - 50 - 5 - 20);
-    assert_true(account_of(&fo, W.carol).balance[0] == 50);
-    assert_true(account_of(&fo, W.bob).balance[0] == 20);
+    assert_true(account_of(&fo, U.alice).balance[0] == 1000 - 100 - 50 - 5 - 20);
+    assert_true(account_of(&fo, U.carol).balance[0] == 50);
+    assert_true(account_of(&fo, U.bob).balance[0] == 20);
     assert_true(account_of(&fo, W.d.batcher).balance[0] == 5);
     follower_close(&fo);
     seq_close(&s);
@@ -946,7 +876,7 @@ static void test_reorg(void **state)
     (void)state;
     lm_err err;
     deploy(100);
-    deposit(W.bob, 1234);
+    deposit(U.bob, 1234);
     follower fo;
     follower_open(&fo, 0);
 
@@ -968,7 +898,7 @@ static void test_reorg(void **state)
     seq s2;
     seq_open(&s2);
     seq_batch_begin(&s2);
-    lm_tx t[1] = {signed_tx(&s2, LM_TX_TRANSFER, &W.bob_key, W.bob, W.carol, 34, 0, 0)};
+    lm_tx t[1] = {signed_tx(&s2, LM_TX_TRANSFER, &U.bob_key, U.bob, U.carol, 34, 0, 0)};
     seq_block(&s2, 1, t, 1, true);
     seq_batch_post(&s2, out);
     assert_memory_not_equal(s1.hashes[1], s2.hashes[1], 32);
@@ -976,7 +906,7 @@ static void test_reorg(void **state)
     assert_true(p.reorg && p.rederived);
     assert_true(p.batches == 1 && p.head == 1);
     assert_same_chain(&fo, &s2);
-    assert_true(account_of(&fo, W.carol).balance[0] == 34);
+    assert_true(account_of(&fo, U.carol).balance[0] == 34);
     lm_derive_batch_info bi;
     must(lm_derive_batch(fo.f, 0, &bi, &err), &err, "batch 0");
     assert_memory_equal(bi.output_root, out, 32);
@@ -1005,12 +935,12 @@ static void test_reorg(void **state)
     /* a deposit read but not consumed is reorged away and replaced by
      * another: the follower forgets the first, uses the second */
     snapshot(snap);
-    deposit(W.carol, 1111); /* message 1 on this branch */
+    deposit(U.carol, 1111); /* message 1 on this branch */
     p = poll_ok(&fo);
     assert_false(p.reorg);
     revert_to(snap);
     rpc_void("anvil_mine", "[\"0x1\"]");
-    deposit(W.carol, 2222); /* message 1 on the new branch */
+    deposit(U.carol, 2222); /* message 1 on the new branch */
     p = poll_ok(&fo);
     assert_true(p.reorg && !p.rederived);
     seq_batch_begin(&s2);
@@ -1019,7 +949,7 @@ static void test_reorg(void **state)
     p = poll_ok(&fo);
     assert_true(p.batches == 1 && p.messages == 1 && p.head == 3);
     assert_same_chain(&fo, &s2);
-    assert_true(account_of(&fo, W.carol).balance[0] == 34 + 2222);
+    assert_true(account_of(&fo, U.carol).balance[0] == 34 + 2222);
     seq_close(&s1);
     seq_close(&s2);
     follower_close(&fo);

@@ -28,86 +28,47 @@
 #include "lamina/log.h"
 #include "lamina/sequencer.h"
 
+#include "../anvil_world.h"
+
+static aw_world W; /* admin: key 0, user: key 3 (the L1 and L2 user) */
+
 static struct {
-    lm_anvil anvil;
-    lm_rpc l1, l1_follow;
-    lm_l1_signer admin, user_l1;
-    lm_seckey keys[4];
-    lm_address addr[4];
-    lm_deployment d;
+    lm_rpc l1_follow;
     lm_seq *seq;
     lm_rpc l2;
     char dir[64];
-} W;
-
-static void must(lm_code rc, const lm_err *err, const char *what)
-{
-    if (rc != LM_OK)
-        fail_msg("%s: %s (%s)", what, err->msg, lm_code_name(rc));
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+} S;
 
 static int setup(void **state)
 {
     (void)state;
     lm_err err;
     lm_log_set_level(LM_LOG_WARN);
-    snprintf(W.dir, sizeof W.dir, "/tmp/lamina-derive-seq-XXXXXX");
-    if (!mkdtemp(W.dir))
+    snprintf(S.dir, sizeof S.dir, "/tmp/lamina-derive-seq-XXXXXX");
+    if (!mkdtemp(S.dir))
         return -1;
-    if (lm_anvil_start(&W.anvil, NULL, NULL, LM_BINARY_DIR "/test_derive_sequencer.anvil.log",
-                       &err) != LM_OK) {
-        fprintf(stderr, "anvil: %s\n", err.msg);
-        return -1;
-    }
-    if (lm_rpc_init(&W.l1, W.anvil.url, NULL, &err) != LM_OK ||
-        lm_rpc_init(&W.l1_follow, W.anvil.url, NULL, &err) != LM_OK)
-        return -1;
-    const char *hex[4] = {LM_ANVIL_KEY0, LM_ANVIL_KEY1, LM_ANVIL_KEY2, LM_ANVIL_KEY3};
-    for (int i = 0; i < 4; i++) {
-        uint8_t raw[32];
-        if (lm_hex_decode_exact(raw, 32, hex[i], strlen(hex[i]), LM_HEX_PREFIX_REQUIRED, &err) ||
-            lm_seckey_parse(&W.keys[i], raw, &err) ||
-            lm_address_from_seckey(&W.addr[i], &W.keys[i], &err))
-            return -1;
-    }
-    if (lm_l1_signer_init(&W.admin, &W.l1, &W.keys[0], 0, NULL, &err) != LM_OK ||
-        lm_l1_signer_init(&W.user_l1, &W.l1, &W.keys[3], 0, NULL, &err) != LM_OK)
+    if (aw_world_start(&W, LM_BINARY_DIR "/test_derive_sequencer.anvil.log") != 0 ||
+        lm_rpc_init(&S.l1_follow, W.anvil.url, NULL, &err) != LM_OK)
         return -1;
     lm_deploy_opts o;
-    memset(&o, 0, sizeof o);
-    lm_rollup_config_devnet(&o.config);
+    aw_deploy_opts(&o, &W);
     o.config.sequencing_window = 8;
-    o.batcher = W.addr[1].b;
-    o.proposer = W.addr[2].b;
-    if (lm_lamina_deploy(&W.admin, &o, &W.d, &err) != LM_OK) {
-        fprintf(stderr, "deploy: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return aw_world_deploy(&W, &o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (W.seq) {
-        lm_rpc_free(&W.l2);
-        lm_seq_stop(W.seq);
+    if (S.seq) {
+        lm_rpc_free(&S.l2);
+        lm_seq_stop(S.seq);
     }
-    lm_l1_signer_free(&W.admin);
-    lm_l1_signer_free(&W.user_l1);
-    lm_rpc_free(&W.l1);
-    lm_rpc_free(&W.l1_follow);
-    lm_anvil_stop(&W.anvil);
+    lm_rpc_free(&S.l1_follow);
+    aw_world_stop(&W);
     char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", W.dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", S.dir);
     if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", W.dir);
+        fprintf(stderr, "could not remove %s\n", S.dir);
     return 0;
 }
 
@@ -115,20 +76,8 @@ static json_t *l2_call(const char *method, const char *params)
 {
     json_t *res = NULL;
     lm_err err;
-    must(lm_rpc_call(&W.l2, &res, method, params, &err), &err, method);
+    must(lm_rpc_call(&S.l2, &res, method, params, &err), &err, method);
     return res;
-}
-
-static uint64_t l2_balance(const uint8_t addr[20])
-{
-    char p[96], a[43];
-    lm_hex_encode(a, addr, 20, true);
-    snprintf(p, sizeof p, "[\"%s\", 0]", a);
-    json_t *res = l2_call("lamina_getBalance", p);
-    assert_true(json_is_integer(res));
-    uint64_t v = (uint64_t)json_integer_value(res);
-    json_decref(res);
-    return v;
 }
 
 static uint64_t json_u64(const json_t *v)
@@ -168,43 +117,19 @@ static void l2_block_hash(uint64_t number, uint8_t out[32])
 static lm_tx make_tx(lm_tx_type type, const uint8_t to[20], uint64_t amount, uint64_t fee,
                      uint64_t nonce)
 {
-    lm_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = type;
-    tx.chain_id = W.d.config.l2_chain_id;
-    memcpy(tx.from, W.addr[3].b, 20);
-    memcpy(tx.to, to, 20);
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    uint8_t ds[32], digest[32];
-    lm_eip712_lamina_domain_separator(ds, W.d.config.l2_chain_id, W.d.rollup);
-    lm_tx_signing_digest(digest, &tx, ds);
-    lm_sig sig;
-    lm_err err;
-    must(lm_ecdsa_sign(&sig, digest, &W.keys[3], &err), &err, "sign");
-    memcpy(tx.sig, sig.b, 65);
-    return tx;
+    return aw_make_tx(&W.d, &W.keys[3], W.addr[3].b, type, to, amount, fee, nonce);
 }
 
 static void send_tx(const lm_tx *tx)
 {
-    uint8_t wire[LM_TX_WIRE_LEN];
-    lm_tx_encode(wire, tx);
-    char hex[2 * LM_TX_WIRE_LEN + 3], p[2 * LM_TX_WIRE_LEN + 8];
-    lm_hex_encode(hex, wire, sizeof wire, true);
-    snprintf(p, sizeof p, "[\"%s\"]", hex);
+    char p[AW_SEND_PARAMS_LEN];
+    aw_send_params(p, tx);
     json_decref(l2_call("lamina_sendTransaction", p));
 }
 
 static void wait_balance(const uint8_t addr[20], uint64_t want)
 {
-    for (int i = 0; i < 300; i++) {
-        if (l2_balance(addr) == want)
-            return;
-        sleep_ms(100);
-    }
-    fail_msg("L2 balance never reached %llu", (unsigned long long)want);
+    aw_wait_l2_balance(&S.l2, addr, want, 300);
 }
 
 static const uint8_t friend_addr[20] = {0xf0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
@@ -212,47 +137,18 @@ static const uint8_t friend_addr[20] = {0xf0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 static const uint8_t l1_dest[20] = {0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9,
                                     0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xe1, 0xe2, 0xe3};
 
-static lm_account follower_account(lm_derive *f, const uint8_t addr[20])
-{
-    lm_err err;
-    lm_store_view v;
-    must(lm_store_read_begin(lm_statedb_store(lm_derive_statedb(f)), &v, &err), &err, "view");
-    uint64_t i;
-    must(lm_store_find_address(&v, addr, &i, &err), &err, "find address");
-    lm_account a;
-    must(lm_store_get_account(&v, i, &a, &err), &err, "account");
-    lm_store_read_end(&v);
-    return a;
-}
-
 static void test_sequencer_and_follower_agree(void **state)
 {
     (void)state;
     lm_err err;
     lm_seq_config c;
-    lm_seq_config_default(&c);
     char seq_dir[96];
-    snprintf(seq_dir, sizeof seq_dir, "%s/seq", W.dir);
-    c.data_dir = seq_dir;
-    c.deployment = W.d;
-    c.l1_rpc_url = W.anvil.url;
-    c.block_interval_ms = 50;
-    c.l1_poll_ms = 100;
-    c.l1_confirmations = 0;
-    c.batch_interval_ms = 300;
-    c.settle = true;
-    c.batcher_key = W.keys[1];
-    c.proposer_key = W.keys[2];
-    must(lm_seq_start(&W.seq, &c, &err), &err, "sequencer start");
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", lm_seq_rpc_port(W.seq));
-    lm_rpc_opts o;
-    lm_rpc_opts_default(&o);
-    o.max_retries = 0;
-    must(lm_rpc_init(&W.l2, url, &o, &err), &err, "L2 client");
+    snprintf(seq_dir, sizeof seq_dir, "%s/seq", S.dir);
+    aw_seq_config(&c, seq_dir, &W);
+    aw_seq_start(&S.seq, &S.l2, &c);
 
     lm_u256 wei = lm_u256_from_u64(1000000000000000000ull);
-    must(lm_bridge_deposit_eth(&W.user_l1, &W.d, W.addr[3].b, &wei, NULL, &err), &err, "deposit");
+    must(lm_bridge_deposit_eth(&W.user, &W.d, W.addr[3].b, &wei, NULL, &err), &err, "deposit");
     wait_balance(W.addr[3].b, 1000000000);
     lm_tx t0 = make_tx(LM_TX_TRANSFER, friend_addr, 100000000, 1000, 0);
     send_tx(&t0);
@@ -262,7 +158,7 @@ static void test_sequencer_and_follower_agree(void **state)
     lm_tx t2 = make_tx(LM_TX_TRANSFER, friend_addr, 7, 0, 2);
     uint8_t wire[LM_TX_WIRE_LEN];
     lm_tx_encode(wire, &t2);
-    must(lm_bridge_force_transaction(&W.user_l1, &W.d, wire, sizeof wire, NULL, &err), &err,
+    must(lm_bridge_force_transaction(&W.user, &W.d, wire, sizeof wire, NULL, &err), &err,
          "forceTransaction");
     wait_balance(friend_addr, 100000000 + 7);
     lm_tx t3 = make_tx(LM_TX_TRANSFER, friend_addr, 3, 0, 3);
@@ -272,12 +168,12 @@ static void test_sequencer_and_follower_agree(void **state)
     /* follow until every block up to target is derived and its batch's
      * output was proposed and checked */
     char fdir[96];
-    snprintf(fdir, sizeof fdir, "%s/follow", W.dir);
+    snprintf(fdir, sizeof fdir, "%s/follow", S.dir);
     lm_derive_options fo;
     lm_derive_options_default(&fo);
     fo.confirmations = 0;
     lm_derive *f;
-    must(lm_derive_open(&f, fdir, &W.d, &W.l1_follow, &fo, &err), &err, "follower");
+    must(lm_derive_open(&f, fdir, &W.d, &S.l1_follow, &fo, &err), &err, "follower");
     bool done = false;
     uint64_t nonce = 4;
     for (int i = 0; i < 300 && !done; i++) {
@@ -334,11 +230,11 @@ static void test_sequencer_and_follower_agree(void **state)
     assert_true(checked >= 1 && lm_derive_mismatches(f) == 0);
     /* the output roots commit to the state; the balances, by hand (fillers
      * of 1 gwei each may follow t3) */
-    uint64_t fr = follower_account(f, friend_addr).balance[0];
+    uint64_t fr = aw_derived_account(f, friend_addr).balance[0];
     assert_true(fr >= 100000000 + 7 + 3 && fr <= 100000000 + 7 + 3 + (nonce - 4));
-    assert_true(follower_account(f, W.addr[3].b).balance[0] ==
+    assert_true(aw_derived_account(f, W.addr[3].b).balance[0] ==
                 1000000000ull - 100000000 - 1000 - 5000 - 10 - (fr - 100000000));
-    assert_true(follower_account(f, W.addr[1].b).balance[0] == 1000 + 10);
+    assert_true(aw_derived_account(f, W.addr[1].b).balance[0] == 1000 + 10);
     lm_derive_close(f);
 }
 

@@ -16,28 +16,12 @@
 #include "lamina/eip712.h"
 #include "lamina/secp256k1.h"
 
-static void get_hex(uint8_t *out, size_t n, const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    lm_err err;
-    if (!s || lm_hex_decode_exact(out, n, s, strlen(s), LM_HEX_PREFIX_REQUIRED, &err) != LM_OK)
-        fail_msg("vector field %s is not %zu bytes of hex", key, n);
-}
-
-static json_t *load(void)
-{
-    json_error_t jerr;
-    json_t *root = json_load_file(LM_BINARY_DIR "/vectors/eip712.json", JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        fail_msg("cannot read %s: %s (run ctest, which runs gen_eip712.js first)",
-                 LM_BINARY_DIR "/vectors/eip712.json", jerr.text);
-    return root;
-}
+#include "../ethers_vectors.h"
 
 static void test_documents(void **state)
 {
     (void)state;
-    json_t *root = load();
+    json_t *root = ev_load("eip712", JSON_REJECT_DUPLICATES);
     json_t *docs = json_object_get(root, "docs");
     assert_true(json_array_size(docs) >= 100);
     size_t i;
@@ -49,13 +33,13 @@ static void test_documents(void **state)
         if (lm_eip712_hash_typed_data(&h, doc, &err) != LM_OK)
             fail_msg("doc %zu: %s", i, err.msg);
         uint8_t want[32];
-        get_hex(want, 32, v, "domainSeparator");
+        ev_get_hex(want, 32, v, "domainSeparator");
         if (memcmp(h.domain_separator, want, 32))
             fail_msg("doc %zu: domain separator differs from ethers", i);
-        get_hex(want, 32, v, "structHash");
+        ev_get_hex(want, 32, v, "structHash");
         if (memcmp(h.struct_hash, want, 32))
             fail_msg("doc %zu: hashStruct(message) differs from ethers", i);
-        get_hex(want, 32, v, "digest");
+        ev_get_hex(want, 32, v, "digest");
         if (memcmp(h.digest, want, 32))
             fail_msg("doc %zu: digest differs from ethers", i);
 
@@ -86,10 +70,10 @@ static void test_documents(void **state)
         lm_seckey key;
         lm_sig sig, want_sig;
         lm_address addr, want_addr;
-        get_hex(keyb, 32, v, "key");
+        ev_get_hex(keyb, 32, v, "key");
         assert_int_equal(lm_seckey_parse(&key, keyb, &err), LM_OK);
         lm_wipe(keyb, sizeof keyb);
-        get_hex(want_sig.b, 65, v, "signature");
+        ev_get_hex(want_sig.b, 65, v, "signature");
         assert_int_equal(lm_ecdsa_sign(&sig, h.digest, &key, &err), LM_OK);
         if (memcmp(sig.b, want_sig.b, 65))
             fail_msg("doc %zu: signature differs from ethers'", i);
@@ -108,14 +92,14 @@ static void test_documents(void **state)
 static void test_invalid_documents(void **state)
 {
     (void)state;
-    json_t *root = load();
+    json_t *root = ev_load("eip712", JSON_REJECT_DUPLICATES);
     /* the base of the malformed cases hashes as ethers hashes it */
     json_t *base = json_object_get(root, "base");
     lm_eip712_hashes h;
     lm_err err;
     assert_int_equal(lm_eip712_hash_typed_data(&h, json_object_get(base, "doc"), &err), LM_OK);
     uint8_t want[32];
-    get_hex(want, 32, base, "digest");
+    ev_get_hex(want, 32, base, "digest");
     assert_memory_equal(h.digest, want, 32);
 
     json_t *invalid = json_object_get(root, "invalid");

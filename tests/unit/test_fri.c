@@ -13,16 +13,10 @@
 
 #include "lamina/fri.h"
 
+#include "../test_rng.h"
+
 static uint64_t rng_state = 0xa4093822299f31d0ull;
-static uint64_t rng_next(void)
-{
-    uint64_t x = rng_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rng_next(void) { return xorshift64s(&rng_state); }
 
 #define LABEL "lamina-fri-test"
 static void start(lm_transcript *t) { lm_transcript_init(t, (const uint8_t *)LABEL, strlen(LABEL)); }

@@ -20,21 +20,15 @@
 
 #include "lamina/goldilocks.h"
 
+#include "../test_rng.h"
+
 #define P LM_GL_P
 
 /* ---- helpers --------------------------------------------------------------- */
 
 /* xorshift64*, fixed seed: deterministic. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rng_next(void)
-{
-    uint64_t x = rng_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rng_next(void) { return xorshift64s(&rng_state); }
 
 /* A random element, sometimes an edge value (near 0, near p, near 2^32). */
 static lm_gl rand_gl(void)

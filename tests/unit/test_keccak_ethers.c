@@ -13,15 +13,13 @@
 #include "lamina/bytes.h"
 #include "lamina/keccak.h"
 
+#include "../ethers_vectors.h"
+
+#include "../test_rng.h"
+
 /* xorshift64*: a fixed-seed PRNG for the chunk sizes. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rng(void) { return xorshift64s(&rng_state); }
 
 static void decode(uint8_t *out, size_t cap, size_t *len, const char *hex)
 {
@@ -34,11 +32,7 @@ static void decode(uint8_t *out, size_t cap, size_t *len, const char *hex)
 static void test_against_ethers(void **state)
 {
     (void)state;
-    json_error_t jerr;
-    json_t *doc = json_load_file(LM_BINARY_DIR "/vectors/keccak.json", 0, &jerr);
-    if (!doc)
-        fail_msg("cannot read %s: %s (run ctest, which runs gen_keccak.js first)",
-                 LM_BINARY_DIR "/vectors/keccak.json", jerr.text);
+    json_t *doc = ev_load("keccak", 0);
     json_t *vectors = json_object_get(doc, "vectors");
     assert_true(json_is_array(vectors));
     assert_true(json_array_size(vectors) >= 500);

@@ -17,6 +17,8 @@
 #include "lamina/bytes.h"
 #include "lamina/keystore.h"
 
+#include "../ethers_vectors.h"
+
 static json_t *vectors;
 
 static size_t get_hex(uint8_t *out, size_t cap, const json_t *obj, const char *key)
@@ -120,13 +122,9 @@ static void test_encrypt_like_ethers(void **state)
 static int setup(void **state)
 {
     (void)state;
-    json_error_t je;
-    json_t *root = json_load_file(LM_BINARY_DIR "/vectors/keystore.json", 0, &je);
-    if (!root) {
-        fprintf(stderr, "cannot read vectors/keystore.json: %s (run ctest, which runs "
-                        "tests/ethers/gen_keystore.js first)\n", je.text);
+    json_t *root = ev_try_load("keystore", 0);
+    if (!root)
         return -1;
-    }
     vectors = json_incref(json_object_get(root, "vectors"));
     json_decref(root);
     return json_is_array(vectors) ? 0 : -1;

@@ -33,10 +33,11 @@
 #include "lamina/log.h"
 #include "lamina/secp256k1.h"
 
+#include "../anvil_world.h"
+
 #define ANVIL_LOG LM_BINARY_DIR "/test_l1_anvil.log"
 
-/* anvil's first two default accounts (public test keys, never for value) */
-static const char KEY0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/* anvil's second default account (public test key, never for value) */
 static const char ADDR1[] = "70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
 static lm_anvil g_anvil; /* lm_anvil: its own process group, dies with us */
@@ -73,20 +74,6 @@ static void client(lm_rpc *rpc)
     assert_int_equal(lm_rpc_init(rpc, g_url, &o, &err), LM_OK);
 }
 
-static void must(lm_code rc, const lm_err *err, const char *what)
-{
-    if (rc != LM_OK)
-        fail_msg("%s: %s %s", what, lm_code_name(rc), err->msg);
-}
-
-static void key0(lm_seckey *k)
-{
-    uint8_t b[32];
-    lm_err err;
-    assert_int_equal(lm_hex_decode_exact(b, 32, KEY0, 64, LM_HEX_PREFIX_FORBIDDEN, &err), LM_OK);
-    assert_int_equal(lm_seckey_parse(k, b, &err), LM_OK);
-    lm_wipe(b, sizeof b);
-}
 
 static void addr1(uint8_t a[20])
 {
@@ -97,8 +84,8 @@ static void addr1(uint8_t a[20])
 static void signer0(lm_l1_signer *s, lm_rpc *rpc)
 {
     lm_seckey k;
-    key0(&k);
     lm_err err;
+    must(aw_key_from_hex(&k, LM_ANVIL_KEY0, &err), &err, "key 0");
     must(lm_l1_signer_init(s, rpc, &k, 0, NULL, &err), &err, "signer init");
     lm_seckey_wipe(&k);
 }
@@ -115,10 +102,18 @@ static lm_l1_wait_opts quick_wait(void)
 /* A generic call whose result is ignored. */
 static void call(lm_rpc *rpc, const char *method, const char *params)
 {
-    json_t *res;
-    lm_err err;
-    must(lm_rpc_call(rpc, &res, method, params, &err), &err, method);
-    json_decref(res);
+    aw_rpc_void(rpc, method, params);
+}
+
+/* The start of the transfer tests: a client, a signer with key 0 on it, and
+ * a zeroed request to account 1 (whose address lands in to). */
+static void transfer_start(lm_rpc *rpc, lm_l1_signer *s, uint8_t to[20], lm_l1_tx_request *req)
+{
+    client(rpc);
+    signer0(s, rpc);
+    addr1(to);
+    memset(req, 0, sizeof *req);
+    req->to = to;
 }
 
 /* ---- tests -------------------------------------------------------------------- */
@@ -165,12 +160,11 @@ static void test_transfer(void **state)
 {
     (void)state;
     lm_rpc rpc;
-    client(&rpc);
     lm_l1_signer s;
-    signer0(&s, &rpc);
-    lm_err err;
     uint8_t to[20];
-    addr1(to);
+    lm_l1_tx_request req;
+    transfer_start(&rpc, &s, to, &req);
+    lm_err err;
     lm_u256 from_before, to_before, from_after, to_after;
     must(lm_rpc_get_balance(&rpc, &from_before, s.address, lm_block_tagged(LM_BLOCK_LATEST), &err), &err, "bal");
     must(lm_rpc_get_balance(&rpc, &to_before, to, lm_block_tagged(LM_BLOCK_LATEST), &err), &err, "bal");
@@ -178,9 +172,6 @@ static void test_transfer(void **state)
     must(lm_rpc_get_transaction_count(&rpc, &nonce_before, s.address, lm_block_tagged(LM_BLOCK_PENDING), &err), &err, "nonce");
 
     static const uint8_t payload[] = "lamina batch bytes \x00\x01\x02\xff";
-    lm_l1_tx_request req;
-    memset(&req, 0, sizeof req);
-    req.to = to;
     req.value = lm_u256_from_u64(1500000000000000000ull); /* 1.5 ETH */
     req.data = payload;
     req.data_len = sizeof payload - 1;
@@ -254,15 +245,11 @@ static void test_nonce_resync(void **state)
 {
     (void)state;
     lm_rpc rpc;
-    client(&rpc);
     lm_l1_signer s;
-    signer0(&s, &rpc);
-    lm_err err;
     uint8_t to[20];
-    addr1(to);
     lm_l1_tx_request req;
-    memset(&req, 0, sizeof req);
-    req.to = to;
+    transfer_start(&rpc, &s, to, &req);
+    lm_err err;
     req.value = lm_u256_from_u64(1);
     req.gas_limit = 21000;
     lm_l1_receipt r;
@@ -296,16 +283,12 @@ static void test_replacement(void **state)
 {
     (void)state;
     lm_rpc rpc;
-    client(&rpc);
     lm_l1_signer s;
-    signer0(&s, &rpc);
-    lm_err err;
     uint8_t to[20];
-    addr1(to);
-    call(&rpc, "evm_setAutomine", "[false]");
     lm_l1_tx_request req;
-    memset(&req, 0, sizeof req);
-    req.to = to;
+    transfer_start(&rpc, &s, to, &req);
+    lm_err err;
+    call(&rpc, "evm_setAutomine", "[false]");
     req.value = lm_u256_from_u64(7);
     req.gas_limit = 21000;
     lm_l1_sent_tx sent;

@@ -20,80 +20,32 @@
 #include "lamina/l1_anvil.h"
 #include "lamina/l1_lamina.h"
 
-typedef struct world {
-    lm_anvil anvil;
-    lm_rpc rpc;
-    lm_l1_signer admin, batcher, proposer, user;
-    lm_address addr[4];
-    lm_deployment d;
-} world;
+#include "../anvil_world.h"
 
-static world W;
-
-static void must(lm_code rc, const lm_err *err, const char *what)
-{
-    if (rc != LM_OK)
-        fail_msg("%s: %s (%s)", what, err->msg, lm_code_name(rc));
-}
-
-static void signer_at(lm_l1_signer *s, lm_address *a, const char *hex)
-{
-    lm_err err;
-    uint8_t raw[32];
-    lm_seckey k;
-    must(lm_hex_decode_exact(raw, 32, hex, strlen(hex), LM_HEX_PREFIX_REQUIRED, &err), &err, "key");
-    must(lm_seckey_parse(&k, raw, &err), &err, "key");
-    must(lm_address_from_seckey(a, &k, &err), &err, "address");
-    must(lm_l1_signer_init(s, &W.rpc, &k, 0, NULL, &err), &err, "signer");
-    lm_seckey_wipe(&k);
-}
+static aw_world W;
 
 static int setup(void **state)
 {
     (void)state;
-    lm_err err;
-    if (lm_anvil_start(&W.anvil, NULL, NULL, LM_BINARY_DIR "/test_l1_settlement.anvil.log", &err) != LM_OK) {
-        fprintf(stderr, "anvil: %s\n", err.msg);
+    if (aw_world_start(&W, LM_BINARY_DIR "/test_l1_settlement.anvil.log") != 0)
         return -1;
-    }
-    if (lm_rpc_init(&W.rpc, W.anvil.url, NULL, &err) != LM_OK)
-        return -1;
-    signer_at(&W.admin, &W.addr[0], LM_ANVIL_KEY0);
-    signer_at(&W.batcher, &W.addr[1], LM_ANVIL_KEY1);
-    signer_at(&W.proposer, &W.addr[2], LM_ANVIL_KEY2);
-    signer_at(&W.user, &W.addr[3], LM_ANVIL_KEY3);
     lm_deploy_opts o;
-    memset(&o, 0, sizeof o);
-    lm_rollup_config_devnet(&o.config);
+    aw_deploy_opts(&o, &W);
     o.config.challenge_window = 60;
-    o.batcher = W.addr[1].b;
-    o.proposer = W.addr[2].b;
     o.dev_token = true;
-    if (lm_lamina_deploy(&W.admin, &o, &W.d, &err) != LM_OK) {
-        fprintf(stderr, "deploy: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return aw_world_deploy(&W, &o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    lm_l1_signer_free(&W.admin);
-    lm_l1_signer_free(&W.batcher);
-    lm_l1_signer_free(&W.proposer);
-    lm_l1_signer_free(&W.user);
-    lm_rpc_free(&W.rpc);
-    lm_anvil_stop(&W.anvil);
+    aw_world_stop(&W);
     return 0;
 }
 
 static void rpc_void(const char *method, const char *params)
 {
-    lm_err err;
-    json_t *res = NULL;
-    must(lm_rpc_call(&W.rpc, &res, method, params, &err), &err, method);
-    json_decref(res);
+    aw_rpc_void(&W.rpc, method, params);
 }
 
 static void test_deployment_file(void **state)

@@ -18,6 +18,9 @@
 #include "lamina/l1_tx.h"
 #include "lamina/secp256k1.h"
 
+#include "../ethers_vectors.h"
+#include "../test_hex.h"
+
 static const char *str(const json_t *v, const char *key)
 {
     const char *s = json_string_value(json_object_get(v, key));
@@ -29,13 +32,7 @@ static const char *str(const json_t *v, const char *key)
 /* Decodes 0x-hex into a malloc'ed buffer. */
 static uint8_t *hex_alloc(const char *hex, size_t *len)
 {
-    size_t n = strlen(hex);
-    uint8_t *p = malloc(n / 2 + 1);
-    assert_non_null(p);
-    lm_err err;
-    if (lm_hex_decode(p, n / 2 + 1, len, hex, n, LM_HEX_PREFIX_REQUIRED, &err) != LM_OK)
-        fail_msg("bad hex in vector: %s", err.msg);
-    return p;
+    return test_hex_alloc(hex, len, LM_HEX_PREFIX_REQUIRED);
 }
 
 static void hex_fixed(uint8_t *out, size_t n, const char *hex)
@@ -111,11 +108,7 @@ static void load_vec(vec *o, const json_t *v)
 static void test_against_ethers(void **state)
 {
     (void)state;
-    json_error_t jerr;
-    json_t *doc = json_load_file(LM_BINARY_DIR "/vectors/l1tx.json", 0, &jerr);
-    if (!doc)
-        fail_msg("cannot read %s: %s (run ctest, which runs gen_l1tx.js first)",
-                 LM_BINARY_DIR "/vectors/l1tx.json", jerr.text);
+    json_t *doc = ev_load("l1tx", 0);
     const json_t *vectors = json_object_get(doc, "vectors");
     assert_true(json_array_size(vectors) >= 50);
     size_t i;

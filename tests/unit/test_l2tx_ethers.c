@@ -25,30 +25,7 @@
 #include "lamina/secp256k1.h"
 #include "lamina/stf.h"
 
-static void get_hex(uint8_t *out, size_t n, const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    lm_err err;
-    if (!s || lm_hex_decode_exact(out, n, s, strlen(s), LM_HEX_PREFIX_REQUIRED, &err) != LM_OK)
-        fail_msg("vector field %s is not %zu bytes of hex", key, n);
-}
-
-static uint64_t get_u64(const json_t *obj, const char *key)
-{
-    uint8_t b[8];
-    get_hex(b, 8, obj, key);
-    return lm_load_be64(b);
-}
-
-static json_t *load(void)
-{
-    json_error_t jerr;
-    json_t *root = json_load_file(LM_BINARY_DIR "/vectors/l2tx.json", JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        fail_msg("cannot read %s: %s (run ctest, which runs gen_l2tx.js first)",
-                 LM_BINARY_DIR "/vectors/l2tx.json", jerr.text);
-    return root;
-}
+#include "../ethers_vectors.h"
 
 /* ecrecover with libsecp256k1 (the node's host). */
 static bool real_ecrecover(void *ctx, const uint8_t digest[32], const uint8_t sig[65],
@@ -126,7 +103,7 @@ static void world_init(world *w, uint64_t chain, const uint8_t rollup[20], const
 static void test_vectors(void **state)
 {
     (void)state;
-    json_t *root = load();
+    json_t *root = ev_load("l2tx", JSON_REJECT_DUPLICATES);
     json_t *vs = json_object_get(root, "vectors");
     assert_true(json_array_size(vs) >= 50);
     world *w = malloc(sizeof *w);
@@ -136,26 +113,26 @@ static void test_vectors(void **state)
     size_t applied = 0;
     json_array_foreach(vs, i, v) {
         uint8_t wire[LM_TX_WIRE_LEN], want[32], got[32], rollup[20];
-        get_hex(wire, sizeof wire, v, "wire");
-        get_hex(rollup, 20, v, "rollup");
+        ev_get_hex(wire, sizeof wire, v, "wire");
+        ev_get_hex(rollup, 20, v, "rollup");
 
         /* decode: every field as ethers signed it */
         lm_tx tx;
         assert_int_equal(lm_tx_decode(&tx, wire, sizeof wire), LM_STF_OK);
         const char *type = json_string_value(json_object_get(v, "type"));
         assert_int_equal(tx.type, strcmp(type, "Transfer") == 0 ? LM_TX_TRANSFER : LM_TX_WITHDRAW);
-        assert_true(tx.chain_id == get_u64(v, "chainId"));
+        assert_true(tx.chain_id == ev_get_u64(v, "chainId"));
         uint8_t a[20];
-        get_hex(a, 20, v, "from");
+        ev_get_hex(a, 20, v, "from");
         assert_memory_equal(tx.from, a, 20);
-        get_hex(a, 20, v, "to");
+        ev_get_hex(a, 20, v, "to");
         assert_memory_equal(tx.to, a, 20);
         assert_true(tx.asset == (uint32_t)json_integer_value(json_object_get(v, "asset")));
-        assert_true(tx.amount == get_u64(v, "amount"));
-        assert_true(tx.fee == get_u64(v, "fee"));
-        assert_true(tx.nonce == get_u64(v, "nonce"));
+        assert_true(tx.amount == ev_get_u64(v, "amount"));
+        assert_true(tx.fee == ev_get_u64(v, "fee"));
+        assert_true(tx.nonce == ev_get_u64(v, "nonce"));
         uint8_t sig[65];
-        get_hex(sig, 65, v, "signature");
+        ev_get_hex(sig, 65, v, "signature");
         assert_memory_equal(tx.sig, sig, 65);
         uint8_t back[LM_TX_WIRE_LEN];
         lm_tx_encode(back, &tx);
@@ -163,19 +140,19 @@ static void test_vectors(void **state)
 
         /* hashes */
         lm_tx_hash(got, &tx);
-        get_hex(want, 32, v, "txHash");
+        ev_get_hex(want, 32, v, "txHash");
         if (memcmp(got, want, 32))
             fail_msg("vector %zu: tx hash differs from keccak256(wire) of ethers", i);
         uint8_t ds[32];
         lm_eip712_lamina_domain_separator(ds, tx.chain_id, rollup);
-        get_hex(want, 32, v, "domainSeparator");
+        ev_get_hex(want, 32, v, "domainSeparator");
         assert_memory_equal(ds, want, 32);
         lm_tx_struct_hash(got, &tx);
-        get_hex(want, 32, v, "structHash");
+        ev_get_hex(want, 32, v, "structHash");
         if (memcmp(got, want, 32))
             fail_msg("vector %zu: struct hash differs from ethers", i);
         lm_tx_signing_digest(got, &tx, ds);
-        get_hex(want, 32, v, "digest");
+        ev_get_hex(want, 32, v, "digest");
         if (memcmp(got, want, 32))
             fail_msg("vector %zu: signing digest differs from ethers", i);
 

@@ -13,16 +13,10 @@
 
 #include "lamina/merkle.h"
 
+#include "../test_rng.h"
+
 static uint64_t rng_state = 0x13198a2e03707344ull;
-static uint64_t rng_next(void)
-{
-    uint64_t x = rng_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rng_next(void) { return xorshift64s(&rng_state); }
 
 /* Root of rows [lo, hi) of a row-major matrix, straight from the definition. */
 static void ref_root(lm_gl out[4], const lm_gl *rows, size_t cols, size_t lo, size_t hi)

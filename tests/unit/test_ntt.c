@@ -14,16 +14,10 @@
 
 #include "lamina/ntt.h"
 
+#include "../test_rng.h"
+
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
-static uint64_t rng_next(void)
-{
-    uint64_t x = rng_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rng_next(void) { return xorshift64s(&rng_state); }
 static lm_gl rand_gl(void) { return lm_gl_from_u64(rng_next()); }
 
 static lm_gl horner(const lm_gl *c, size_t n, lm_gl x)
@@ -87,6 +81,20 @@ static void test_bit_reverse(void **state)
     }
 }
 
+/* n random elements in a fresh array (returned), and a copy of them in each
+ * of two more fresh arrays *a and *b; the caller frees all three. */
+static lm_gl *random_with_copies(size_t n, lm_gl **a, lm_gl **b)
+{
+    lm_gl *c = alloc_gl(n);
+    *a = alloc_gl(n);
+    *b = alloc_gl(n);
+    for (size_t i = 0; i < n; i++)
+        c[i] = rand_gl();
+    memcpy(*a, c, n * sizeof **a);
+    memcpy(*b, c, n * sizeof **b);
+    return c;
+}
+
 /* Forward transforms against Horner at every point, sizes 2^1..2^10. */
 static void test_forward_vs_direct(void **state)
 {
@@ -95,11 +103,7 @@ static void test_forward_vs_direct(void **state)
     assert_int_equal(lm_ntt_ctx_init(&ctx, 12, 1, NULL), LM_OK);
     for (unsigned log_n = 1; log_n <= 10; log_n++) {
         size_t n = (size_t)1 << log_n;
-        lm_gl *c = alloc_gl(n), *a = alloc_gl(n), *b = alloc_gl(n);
-        for (size_t i = 0; i < n; i++)
-            c[i] = rand_gl();
-        memcpy(a, c, n * sizeof *a);
-        memcpy(b, c, n * sizeof *b);
+        lm_gl *a, *b, *c = random_with_copies(n, &a, &b);
         lm_ntt_forward(&ctx, a, log_n);
         lm_ntt_forward_nr(&ctx, b, log_n);
         lm_gl w = root(log_n), x = 1;
@@ -132,11 +136,7 @@ static void test_roundtrip_threads(void **state)
     assert_int_equal(lm_ntt_ctx_init(&c2, 16, 2, NULL), LM_OK);
     for (unsigned log_n = 0; log_n <= 16; log_n++) {
         size_t n = (size_t)1 << log_n;
-        lm_gl *c = alloc_gl(n), *a = alloc_gl(n), *b = alloc_gl(n);
-        for (size_t i = 0; i < n; i++)
-            c[i] = rand_gl();
-        memcpy(a, c, n * sizeof *a);
-        memcpy(b, c, n * sizeof *b);
+        lm_gl *a, *b, *c = random_with_copies(n, &a, &b);
         lm_ntt_forward_nr(&c1, a, log_n);
         lm_ntt_forward_nr(&c2, b, log_n);
         assert_memory_equal(a, b, n * sizeof *a);

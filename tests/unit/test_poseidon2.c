@@ -19,6 +19,8 @@
 
 #include "lamina/poseidon2.h"
 
+#include "../test_rng.h"
+
 #define P LM_GL_P
 
 static void assert_digest(const lm_gl got[4], const uint64_t want[4])
@@ -28,15 +30,7 @@ static void assert_digest(const lm_gl got[4], const uint64_t want[4])
 }
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
-static uint64_t rng_next(void)
-{
-    uint64_t x = rng_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rng_next(void) { return xorshift64s(&rng_state); }
 
 static void test_reference_kat(void **state)
 {

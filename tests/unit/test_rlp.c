@@ -18,26 +18,18 @@
 #include "lamina/bytes.h"
 #include "lamina/rlp.h"
 
+#include "../test_hex.h"
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static uint8_t *hex_alloc(const char *hex, size_t *len)
 {
-    size_t n = strlen(hex);
-    uint8_t *out = malloc(n / 2 + 1);
-    assert_non_null(out);
-    lm_err err;
-    if (lm_hex_decode(out, n / 2 + 1, len, hex, n, LM_HEX_PREFIX_OPTIONAL, &err) != LM_OK)
-        fail_msg("bad hex in vector: %s", err.msg);
-    return out;
+    return test_hex_alloc(hex, len, LM_HEX_PREFIX_OPTIONAL);
 }
 
 static size_t hex_into(uint8_t *out, size_t cap, const char *hex)
 {
-    size_t len;
-    lm_err err;
-    if (lm_hex_decode(out, cap, &len, hex, strlen(hex), LM_HEX_PREFIX_OPTIONAL, &err) != LM_OK)
-        fail_msg("bad hex: %s", err.msg);
-    return len;
+    return test_hex_into(out, cap, hex, LM_HEX_PREFIX_OPTIONAL);
 }
 
 /* Encodes a vector's "in" (ethereum/tests conventions) with the writer:

@@ -15,27 +15,15 @@
 #include "lamina/bytes.h"
 #include "lamina/secp256k1.h"
 
-static void get_hex(uint8_t *out, size_t n, const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    lm_err err;
-    if (!s || lm_hex_decode_exact(out, n, s, strlen(s), LM_HEX_PREFIX_REQUIRED, &err) != LM_OK)
-        fail_msg("vector field %s is not %zu bytes of hex", key, n);
-}
+#include "../ethers_vectors.h"
 
 static json_t *root;
 
 static int setup(void **state)
 {
     (void)state;
-    json_error_t jerr;
-    root = json_load_file(LM_BINARY_DIR "/vectors/secp256k1.json", 0, &jerr);
-    if (!root) {
-        print_error("cannot read %s: %s (run ctest, which runs gen_secp256k1.js first)\n",
-                    LM_BINARY_DIR "/vectors/secp256k1.json", jerr.text);
-        return -1;
-    }
-    return 0;
+    root = ev_try_load("secp256k1", 0);
+    return root ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -59,11 +47,11 @@ static void test_keys(void **state)
         lm_address addr;
         lm_sig sig, want_sig;
         lm_err err;
-        get_hex(kb, 32, v, "key");
-        get_hex(pub65, 65, v, "publicKey");
-        get_hex(comp, 33, v, "compressed");
-        get_hex(digest, 32, v, "digest");
-        get_hex(want_sig.b, 65, v, "signature");
+        ev_get_hex(kb, 32, v, "key");
+        ev_get_hex(pub65, 65, v, "publicKey");
+        ev_get_hex(comp, 33, v, "compressed");
+        ev_get_hex(digest, 32, v, "digest");
+        ev_get_hex(want_sig.b, 65, v, "signature");
         assert_int_equal(lm_seckey_parse(&key, kb, &err), LM_OK);
         lm_wipe(kb, sizeof kb);
 
@@ -108,15 +96,15 @@ static void test_eip191(void **state)
         uint8_t h[32], want[32], kb[32];
         lm_eip191_hash(h, len ? msg : NULL, len);
         free(msg);
-        get_hex(want, 32, v, "hash");
+        ev_get_hex(want, 32, v, "hash");
         if (memcmp(h, want, 32))
             fail_msg("message %zu (%zu bytes): hash differs from ethers' hashMessage", i, len);
 
         lm_seckey key;
         lm_sig sig, want_sig;
         lm_address a, b;
-        get_hex(kb, 32, v, "key");
-        get_hex(want_sig.b, 65, v, "signature");
+        ev_get_hex(kb, 32, v, "key");
+        ev_get_hex(want_sig.b, 65, v, "signature");
         assert_int_equal(lm_seckey_parse(&key, kb, &err), LM_OK);
         assert_int_equal(lm_ecdsa_sign(&sig, h, &key, &err), LM_OK);
         assert_memory_equal(sig.b, want_sig.b, 65);

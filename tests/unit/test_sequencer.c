@@ -19,170 +19,90 @@
 
 #include "lamina/bytes.h"
 #include "lamina/eip712.h"
+#include "lamina/keccak.h"
 #include "lamina/l1_anvil.h"
 #include "lamina/l1_lamina.h"
 #include "lamina/l2tx.h"
 #include "lamina/log.h"
 #include "lamina/sequencer.h"
 
+#include "../anvil_world.h"
+
+static aw_world W; /* admin: key 0, user: key 3 (the L1 and L2 user) */
+
 static struct {
-    lm_anvil anvil;
-    lm_rpc l1;
-    lm_l1_signer admin, user_l1;
-    lm_seckey keys[4];
-    lm_address addr[4];
-    lm_deployment d;
     lm_seq *seq;
     lm_rpc l2;
     char dir[64];
-} W;
-
-static void must(lm_code rc, const lm_err *err, const char *what)
-{
-    if (rc != LM_OK)
-        fail_msg("%s: %s (%s)", what, err->msg, lm_code_name(rc));
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+} S;
 
 static void start_seq(void)
 {
-    lm_err err;
     lm_seq_config c;
-    lm_seq_config_default(&c);
-    c.data_dir = W.dir;
-    c.deployment = W.d;
-    c.l1_rpc_url = W.anvil.url;
-    c.block_interval_ms = 50;
-    c.l1_poll_ms = 100;
-    c.l1_confirmations = 0;
-    c.batch_interval_ms = 300;
-    c.settle = true;
-    c.batcher_key = W.keys[1];
-    c.proposer_key = W.keys[2];
-    must(lm_seq_start(&W.seq, &c, &err), &err, "sequencer start");
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", lm_seq_rpc_port(W.seq));
-    lm_rpc_opts o;
-    lm_rpc_opts_default(&o);
-    o.max_retries = 0;
-    must(lm_rpc_init(&W.l2, url, &o, &err), &err, "L2 client");
+    aw_seq_config(&c, S.dir, &W);
+    aw_seq_start(&S.seq, &S.l2, &c);
 }
 
 static void stop_seq(void)
 {
-    lm_rpc_free(&W.l2);
-    lm_seq_stop(W.seq);
-    W.seq = NULL;
+    lm_rpc_free(&S.l2);
+    lm_seq_stop(S.seq);
+    S.seq = NULL;
 }
 
 static int setup(void **state)
 {
     (void)state;
-    lm_err err;
     lm_log_set_level(LM_LOG_WARN);
-    snprintf(W.dir, sizeof W.dir, "/tmp/lamina-seq-XXXXXX");
-    if (!mkdtemp(W.dir))
+    snprintf(S.dir, sizeof S.dir, "/tmp/lamina-seq-XXXXXX");
+    if (!mkdtemp(S.dir))
         return -1;
-    if (lm_anvil_start(&W.anvil, NULL, NULL, LM_BINARY_DIR "/test_sequencer.anvil.log", &err) != LM_OK) {
-        fprintf(stderr, "anvil: %s\n", err.msg);
-        return -1;
-    }
-    if (lm_rpc_init(&W.l1, W.anvil.url, NULL, &err) != LM_OK)
-        return -1;
-    const char *hex[4] = {LM_ANVIL_KEY0, LM_ANVIL_KEY1, LM_ANVIL_KEY2, LM_ANVIL_KEY3};
-    for (int i = 0; i < 4; i++) {
-        uint8_t raw[32];
-        if (lm_hex_decode_exact(raw, 32, hex[i], strlen(hex[i]), LM_HEX_PREFIX_REQUIRED, &err) ||
-            lm_seckey_parse(&W.keys[i], raw, &err) ||
-            lm_address_from_seckey(&W.addr[i], &W.keys[i], &err))
-            return -1;
-    }
-    if (lm_l1_signer_init(&W.admin, &W.l1, &W.keys[0], 0, NULL, &err) != LM_OK ||
-        lm_l1_signer_init(&W.user_l1, &W.l1, &W.keys[3], 0, NULL, &err) != LM_OK)
+    if (aw_world_start(&W, LM_BINARY_DIR "/test_sequencer.anvil.log") != 0)
         return -1;
     lm_deploy_opts o;
-    memset(&o, 0, sizeof o);
-    lm_rollup_config_devnet(&o.config);
+    aw_deploy_opts(&o, &W);
     o.config.challenge_window = 30;
-    o.batcher = W.addr[1].b;
-    o.proposer = W.addr[2].b;
-    if (lm_lamina_deploy(&W.admin, &o, &W.d, &err) != LM_OK) {
-        fprintf(stderr, "deploy: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return aw_world_deploy(&W, &o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (W.seq)
+    if (S.seq)
         stop_seq();
-    lm_l1_signer_free(&W.admin);
-    lm_l1_signer_free(&W.user_l1);
-    lm_rpc_free(&W.l1);
-    lm_anvil_stop(&W.anvil);
+    aw_world_stop(&W);
     char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", W.dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", S.dir);
     if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", W.dir);
+        fprintf(stderr, "could not remove %s\n", S.dir);
     return 0;
 }
 
 static uint64_t l2_balance(const uint8_t addr[20], unsigned asset)
 {
-    char p[96], a[43];
-    lm_hex_encode(a, addr, 20, true);
-    snprintf(p, sizeof p, "[\"%s\", %u]", a, asset);
-    json_t *res = NULL;
-    lm_err err;
-    must(lm_rpc_call(&W.l2, &res, "lamina_getBalance", p, &err), &err, "lamina_getBalance");
-    assert_true(json_is_integer(res));
-    uint64_t v = (uint64_t)json_integer_value(res);
-    json_decref(res);
-    return v;
+    return aw_l2_balance(&S.l2, addr, asset);
 }
 
 static void wait_balance(const uint8_t addr[20], uint64_t want)
 {
-    for (int i = 0; i < 200; i++) {
-        if (l2_balance(addr, 0) == want)
-            return;
-        sleep_ms(100);
-    }
-    fail_msg("L2 balance never reached %llu (have %llu)", (unsigned long long)want,
-             (unsigned long long)l2_balance(addr, 0));
+    aw_wait_l2_balance(&S.l2, addr, want, 200);
 }
 
 /* Signs a transaction with key k as a wallet would (EIP-712). */
 static void sign(lm_tx *tx, const lm_seckey *k)
 {
-    uint8_t ds[32], digest[32];
-    lm_eip712_lamina_domain_separator(ds, W.d.config.l2_chain_id, W.d.rollup);
-    lm_tx_signing_digest(digest, tx, ds);
-    lm_sig sig;
-    lm_err err;
-    must(lm_ecdsa_sign(&sig, digest, k, &err), &err, "sign");
-    memcpy(tx->sig, sig.b, 65);
+    aw_sign_tx(tx, &W.d, k);
 }
 
 /* Sends tx as wire hex. Returns the JSON-RPC error code (0: confirmed) and
  * fills block/position on success, reason on rejection. */
 static int send_tx(const lm_tx *tx, uint64_t *block, char reason[32])
 {
-    uint8_t wire[LM_TX_WIRE_LEN];
-    lm_tx_encode(wire, tx);
-    char hex[2 * LM_TX_WIRE_LEN + 3], p[2 * LM_TX_WIRE_LEN + 8];
-    lm_hex_encode(hex, wire, sizeof wire, true);
-    snprintf(p, sizeof p, "[\"%s\"]", hex);
+    char p[AW_SEND_PARAMS_LEN];
+    aw_send_params(p, tx);
     json_t *res = NULL;
     lm_err err;
-    lm_code rc = lm_rpc_call(&W.l2, &res, "lamina_sendTransaction", p, &err);
+    lm_code rc = lm_rpc_call(&S.l2, &res, "lamina_sendTransaction", p, &err);
     if (rc == LM_OK) {
         if (block)
             *block = (uint64_t)json_integer_value(json_object_get(res, "block"));
@@ -192,7 +112,7 @@ static int send_tx(const lm_tx *tx, uint64_t *block, char reason[32])
     assert_int_equal(rc, LM_ERPC);
     if (reason) {
         reason[0] = '\0';
-        const char *d = W.l2.fault.rpc_data;
+        const char *d = S.l2.fault.rpc_data;
         const char *r = d ? strstr(d, "\"reason\":\"") : NULL;
         if (r) {
             r += 10;
@@ -200,24 +120,13 @@ static int send_tx(const lm_tx *tx, uint64_t *block, char reason[32])
             snprintf(reason, 32, "%.*s", (int)(n < 31 ? n : 31), r);
         }
     }
-    return (int)W.l2.fault.rpc_code;
+    return (int)S.l2.fault.rpc_code;
 }
 
 static lm_tx make_tx(lm_tx_type type, const uint8_t to[20], uint64_t amount, uint64_t fee,
                      uint64_t nonce)
 {
-    lm_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = type;
-    tx.chain_id = W.d.config.l2_chain_id;
-    memcpy(tx.from, W.addr[3].b, 20);
-    memcpy(tx.to, to, 20);
-    tx.asset = 0;
-    tx.amount = amount;
-    tx.fee = fee;
-    tx.nonce = nonce;
-    sign(&tx, &W.keys[3]);
-    return tx;
+    return aw_make_tx(&W.d, &W.keys[3], W.addr[3].b, type, to, amount, fee, nonce);
 }
 
 static const uint8_t friend_addr[20] = {0xf0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
@@ -230,7 +139,7 @@ static void test_deposit_transfer_withdraw(void **state)
     lm_err err;
     start_seq();
     lm_u256 wei = lm_u256_from_u64(1000000000000000000ull);
-    must(lm_bridge_deposit_eth(&W.user_l1, &W.d, W.addr[3].b, &wei, NULL, &err), &err, "deposit");
+    must(lm_bridge_deposit_eth(&W.user, &W.d, W.addr[3].b, &wei, NULL, &err), &err, "deposit");
     wait_balance(W.addr[3].b, 1000000000);
 
     /* a transfer to a new account, confirmed with its block */
@@ -259,8 +168,8 @@ static void test_deposit_transfer_withdraw(void **state)
     assert_int_equal(send_tx(&rich, NULL, reason), -32010);
     assert_string_equal(reason, "INSUFFICIENT");
     json_t *res = NULL;
-    assert_int_equal(lm_rpc_call(&W.l2, &res, "lamina_sendTransaction", "[\"0x0102\"]", &err), LM_ERPC);
-    assert_int_equal(W.l2.fault.rpc_code, -32602);
+    assert_int_equal(lm_rpc_call(&S.l2, &res, "lamina_sendTransaction", "[\"0x0102\"]", &err), LM_ERPC);
+    assert_int_equal(S.l2.fault.rpc_code, -32602);
 
     /* a withdrawal to an L1 address */
     lm_tx w = make_tx(LM_TX_WITHDRAW, l1_dest, 200000000, 0, 1);
@@ -272,7 +181,7 @@ static void test_deposit_transfer_withdraw(void **state)
     for (int i = 0; i < 100 && (!proof || json_is_null(proof)); i++) {
         json_decref(proof);
         proof = NULL;
-        must(lm_rpc_call(&W.l2, &proof, "lamina_getWithdrawalProof", "[0]", &err), &err, "proof");
+        must(lm_rpc_call(&S.l2, &proof, "lamina_getWithdrawalProof", "[0]", &err), &err, "proof");
         if (json_is_null(proof))
             sleep_ms(100);
     }
@@ -281,11 +190,11 @@ static void test_deposit_transfer_withdraw(void **state)
     bool fin = false;
     for (int i = 0; i < 100 && !fin; i++) {
         json_t *r = NULL;
-        must(lm_rpc_call(&W.l1, &r, "evm_increaseTime", "[31]", &err), &err, "increaseTime");
+        must(lm_rpc_call(&W.rpc, &r, "evm_increaseTime", "[31]", &err), &err, "increaseTime");
         json_decref(r);
-        must(lm_rpc_call(&W.l1, &r, "evm_mine", NULL, &err), &err, "mine");
+        must(lm_rpc_call(&W.rpc, &r, "evm_mine", NULL, &err), &err, "mine");
         json_decref(r);
-        lm_code rc = lm_rollup_is_finalized(&W.l1, &W.d, batch, &fin, &err);
+        lm_code rc = lm_rollup_is_finalized(&W.rpc, &W.d, batch, &fin, &err);
         if (rc != LM_OK || !fin)
             sleep_ms(200);
     }
@@ -317,11 +226,11 @@ static void test_deposit_transfer_withdraw(void **state)
          &err, "finalizeWithdrawal");
     json_decref(proof);
     lm_u256 got, want = lm_u256_from_u64(200000000ull * 1000000000ull);
-    must(lm_rpc_get_balance(&W.l1, &got, l1_dest, lm_block_tagged(LM_BLOCK_LATEST), &err), &err, "balance");
+    must(lm_rpc_get_balance(&W.rpc, &got, l1_dest, lm_block_tagged(LM_BLOCK_LATEST), &err), &err, "balance");
     assert_int_equal(lm_u256_cmp(&got, &want), 0);
 
     lm_seq_stats st;
-    lm_seq_get_stats(W.seq, &st);
+    lm_seq_get_stats(S.seq, &st);
     assert_true(st.batches_posted >= 1 && st.outputs_proposed >= 1);
     assert_true(st.txs_included == 2);
 }
@@ -344,7 +253,7 @@ static void test_metrics(void **state)
     char url[64];
     static char body[8192];
     body[0] = '\0';
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", lm_seq_rpc_port(W.seq));
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", lm_seq_rpc_port(S.seq));
     CURL *c = curl_easy_init();
     assert_non_null(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -361,6 +270,64 @@ static void test_metrics(void **state)
     assert_non_null(strstr(body, "lamina_l1_gas_used_total "));
 }
 
+static uint64_t l1_count(const char *sig)
+{
+    uint64_t v = 0;
+    lm_err err;
+    if (strcmp(sig, "batchCount()") == 0)
+        must(lm_rollup_batch_count(&W.rpc, &W.d, &v, &err), &err, sig);
+    else {
+        json_t *r = NULL;
+        char p[160], to[43];
+        lm_hex_encode(to, W.d.rollup, 20, true);
+        /* nextOutputIndex() selector: keccak("nextOutputIndex()")[0..4] */
+        uint8_t sel[32];
+        lm_keccak256(sel, (const uint8_t *)sig, strlen(sig));
+        snprintf(p, sizeof p, "[{\"to\":\"%s\",\"data\":\"0x%02x%02x%02x%02x\"}, \"latest\"]", to,
+                 sel[0], sel[1], sel[2], sel[3]);
+        must(lm_rpc_call(&W.rpc, &r, "eth_call", p, &err), &err, sig);
+        const char *h = json_string_value(r);
+        assert_non_null(h);
+        v = strtoull(h + strlen(h) - 16, NULL, 16);
+        json_decref(r);
+    }
+    return v;
+}
+
+/* An L1 reorg removes a posted batch and its output: the sequencer posts
+ * them again. */
+static void test_l1_reorg_resettles(void **state)
+{
+    (void)state;
+    lm_err err;
+    json_t *snap = NULL, *r = NULL;
+    uint64_t batches = l1_count("batchCount()"), outputs = l1_count("nextOutputIndex()");
+    must(lm_rpc_call(&W.rpc, &snap, "evm_snapshot", NULL, &err), &err, "evm_snapshot");
+    char reason[32];
+    lm_tx t = make_tx(LM_TX_TRANSFER, friend_addr, 3, 0, 3);
+    assert_int_equal(send_tx(&t, NULL, reason), 0);
+    for (int i = 0; i < 200 && l1_count("nextOutputIndex()") <= outputs; i++)
+        sleep_ms(100);
+    assert_true(l1_count("batchCount()") > batches);
+    assert_true(l1_count("nextOutputIndex()") > outputs);
+    json_t *params = json_pack("[O]", snap);
+    char *ptext = json_dumps(params, JSON_COMPACT);
+    must(lm_rpc_call(&W.rpc, &r, "evm_revert", ptext, &err), &err, "evm_revert");
+    free(ptext);
+    json_decref(params);
+    assert_true(json_is_true(r));
+    json_decref(r);
+    json_decref(snap);
+    assert_true(l1_count("batchCount()") == batches);
+    /* mine a block so that the settler sees the new chain, then wait */
+    must(lm_rpc_call(&W.rpc, &r, "evm_mine", NULL, &err), &err, "evm_mine");
+    json_decref(r);
+    for (int i = 0; i < 1500 && l1_count("nextOutputIndex()") <= outputs; i++)
+        sleep_ms(100);
+    assert_true(l1_count("batchCount()") > batches);
+    assert_true(l1_count("nextOutputIndex()") > outputs);
+}
+
 static void test_restart_keeps_state(void **state)
 {
     (void)state;
@@ -368,14 +335,14 @@ static void test_restart_keeps_state(void **state)
     uint64_t before_friend = l2_balance(friend_addr, 0);
     json_t *res = NULL;
     lm_err err;
-    must(lm_rpc_call(&W.l2, &res, "lamina_blockNumber", NULL, &err), &err, "blockNumber");
+    must(lm_rpc_call(&S.l2, &res, "lamina_blockNumber", NULL, &err), &err, "blockNumber");
     json_int_t head = json_integer_value(res);
     json_decref(res);
     stop_seq();
     start_seq();
     assert_true(l2_balance(W.addr[3].b, 0) == before_user);
     assert_true(l2_balance(friend_addr, 0) == before_friend);
-    must(lm_rpc_call(&W.l2, &res, "lamina_blockNumber", NULL, &err), &err, "blockNumber");
+    must(lm_rpc_call(&S.l2, &res, "lamina_blockNumber", NULL, &err), &err, "blockNumber");
     assert_true(json_integer_value(res) >= head);
     json_decref(res);
     /* the next nonce still works; the spent one is refused */
@@ -392,6 +359,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deposit_transfer_withdraw),
         cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_l1_reorg_resettles),
         cmocka_unit_test(test_restart_keeps_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,17 +14,12 @@
 
 #include "lamina/state_tree.h"
 
+#include "../test_rng.h"
+
 typedef lm_gl digest_t[4];
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rng(void)
-{
-    /* xorshift64*: deterministic, seeded above. */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rng(void) { return xorshift64s(&rng_state); } /* seeded above */
 
 static void random_digest(lm_gl d[4])
 {

@@ -25,26 +25,10 @@
 #include "lamina/secp256k1.h"
 #include "lamina/statedb.h"
 
-static char *make_dir(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    char *p = malloc(256);
-    assert_non_null(p);
-    snprintf(p, 256, "%s/lm_statedb_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(p));
-    return p;
-}
+#include "../test_dir.h"
 
-static void remove_dir(char *dir)
-{
-    char f[300];
-    snprintf(f, sizeof f, "%s/data.mdb", dir);
-    unlink(f);
-    snprintf(f, sizeof f, "%s/lock.mdb", dir);
-    unlink(f);
-    rmdir(dir);
-    free(dir);
-}
+static char *make_dir(void) { return test_dir_make("lm_statedb"); }
+static void remove_dir(char *dir) { test_dir_remove(dir); }
 
 static lm_statedb *open_ok(const char *dir, uint64_t map_size, unsigned threads)
 {

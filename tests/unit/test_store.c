@@ -30,6 +30,8 @@
 #include "lamina/stf.h"
 #include "lamina/store.h"
 
+#include "../test_dir.h"
+
 /* ---- helpers ------------------------------------------------------------- */
 
 static void assert_account_eq(const lm_account *a, const lm_account *b)
@@ -57,26 +59,8 @@ static void assert_meta_eq(const lm_chain_meta *a, const lm_chain_meta *b)
     assert_memory_equal(a->l1_queue_hash, b->l1_queue_hash, 32);
 }
 
-static char *make_dir(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    char *p = malloc(256);
-    assert_non_null(p);
-    snprintf(p, 256, "%s/lm_store_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(p));
-    return p;
-}
-
-static void remove_dir(char *dir)
-{
-    char f[300];
-    snprintf(f, sizeof f, "%s/data.mdb", dir);
-    unlink(f);
-    snprintf(f, sizeof f, "%s/lock.mdb", dir);
-    unlink(f);
-    rmdir(dir);
-    free(dir);
-}
+static char *make_dir(void) { return test_dir_make("lm_store"); }
+static void remove_dir(char *dir) { test_dir_remove(dir); }
 
 static lm_store *open_ok(const char *dir, uint64_t map_size)
 {
@@ -442,6 +426,18 @@ static void *reader_main(void *p)
     return NULL;
 }
 
+/* Block `number` for n accounts, committed by this process to the store at
+ * dir; the store closed again. */
+static void write_one_block(const char *dir, uint64_t number, uint64_t n)
+{
+    lm_store *s = open_ok(dir, 0);
+    lm_state_tree tree;
+    lm_state_tree_init(&tree);
+    write_block(s, &tree, number, n);
+    lm_store_close(s);
+    lm_state_tree_free(&tree);
+}
+
 static void test_mvcc(void **state)
 {
     (void)state;
@@ -523,12 +519,7 @@ static void test_damaged(void **state)
 {
     (void)state;
     char *dir = make_dir();
-    lm_store *s = open_ok(dir, 0);
-    lm_state_tree tree;
-    lm_state_tree_init(&tree);
-    write_block(s, &tree, 1, 4);
-    lm_store_close(s);
-    lm_state_tree_free(&tree);
+    write_one_block(dir, 1, 4);
 
     /* Damage records with raw LMDB. */
     MDB_env *env;
@@ -548,7 +539,7 @@ static void test_damaged(void **state)
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 
-    s = open_ok(dir, 0);
+    lm_store *s = open_ok(dir, 0);
     lm_err err;
     lm_store_view rv;
     assert_int_equal(lm_store_read_begin(s, &rv, &err), LM_OK);
@@ -583,24 +574,33 @@ static void test_damaged(void **state)
     remove_dir(dir);
 }
 
-/* The child of the crash tests: commits blocks first..last-1, then starts
- * block `last` and kills itself after `puts` account writes. */
-static void crash_child(const char *dir, uint64_t first, uint64_t last, uint64_t n, uint64_t puts)
+/* In a crash test's child: opens the store at dir and builds *tree as of
+ * block first - 1 over n accounts; exits 2 on any failure. */
+static lm_store *child_open(const char *dir, uint64_t first, uint64_t n, lm_state_tree *tree)
 {
     lm_store *s = NULL;
     lm_err err;
     lm_store_options opt = {0, 0};
     if (lm_store_open(&s, dir, &opt, &err) != LM_OK)
         _exit(2);
-    lm_state_tree tree;
-    lm_state_tree_init(&tree);
-    for (uint64_t i = 0; i < n; i++) { /* the tree as of block first - 1 */
+    lm_state_tree_init(tree);
+    for (uint64_t i = 0; i < n; i++) {
         lm_account a = account_for(i, first - 1);
         lm_gl leaf[4];
         lm_account_leaf(leaf, &a);
-        if (lm_state_tree_set(&tree, i, leaf, &err) != LM_OK)
+        if (lm_state_tree_set(tree, i, leaf, &err) != LM_OK)
             _exit(2);
     }
+    return s;
+}
+
+/* The child of the crash tests: commits blocks first..last-1, then starts
+ * block `last` and kills itself after `puts` account writes. */
+static void crash_child(const char *dir, uint64_t first, uint64_t last, uint64_t n, uint64_t puts)
+{
+    lm_err err;
+    lm_state_tree tree;
+    lm_store *s = child_open(dir, first, n, &tree);
     for (uint64_t b = first; b < last; b++)
         write_block(s, &tree, b, n);
     if (lm_store_begin_block(s, &err) != LM_OK)
@@ -622,34 +622,36 @@ static void crash_child(const char *dir, uint64_t first, uint64_t last, uint64_t
     _exit(3); /* not reached */
 }
 
+/* fork() after flushing stdio, failing the test when it fails. */
+static pid_t fork_ok(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    return pid;
+}
+
 static void test_crash_mid_transaction(void **state)
 {
     (void)state;
     char *dir = make_dir();
     enum { N = 40 };
     /* Genesis: block 0 committed by this process, then closed. */
-    lm_store *s = open_ok(dir, 0);
-    lm_state_tree tree;
-    lm_state_tree_init(&tree);
-    write_block(s, &tree, 0, N);
-    lm_store_close(s);
-    lm_state_tree_free(&tree);
+    write_one_block(dir, 0, N);
 
     uint64_t head = 0;
     /* Kill after no put, a few, and many (more than fit in one page). */
     uint64_t puts[] = {0, 3, 5000};
     for (size_t t = 0; t < sizeof puts / sizeof puts[0]; t++) {
         uint64_t first = head + 1, last = head + 4; /* commits 3 blocks, dies in the 4th */
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
+        pid_t pid = fork_ok();
         if (pid == 0)
             crash_child(dir, first, last, N, puts[t]);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFSIGNALED(status));
         assert_int_equal(WTERMSIG(status), SIGKILL);
-        s = open_ok(dir, 0);
+        lm_store *s = open_ok(dir, 0);
         check_consistent(s, N, &head);
         assert_int_equal(head, last - 1); /* exactly the committed blocks */
         lm_store_close(s);
@@ -661,20 +663,8 @@ static void test_crash_mid_transaction(void **state)
  * random point, often inside a commit. */
 static void loop_child(const char *dir, uint64_t first, uint64_t n)
 {
-    lm_store *s = NULL;
-    lm_err err;
-    lm_store_options opt = {0, 0};
-    if (lm_store_open(&s, dir, &opt, &err) != LM_OK)
-        _exit(2);
     lm_state_tree tree;
-    lm_state_tree_init(&tree);
-    for (uint64_t i = 0; i < n; i++) {
-        lm_account a = account_for(i, first - 1);
-        lm_gl leaf[4];
-        lm_account_leaf(leaf, &a);
-        if (lm_state_tree_set(&tree, i, leaf, &err) != LM_OK)
-            _exit(2);
-    }
+    lm_store *s = child_open(dir, first, n, &tree);
     for (uint64_t b = first;; b++)
         write_block(s, &tree, b, n);
 }
@@ -684,19 +674,12 @@ static void test_crash_random(void **state)
     (void)state;
     char *dir = make_dir();
     enum { N = 24 };
-    lm_store *s = open_ok(dir, 0);
-    lm_state_tree tree;
-    lm_state_tree_init(&tree);
-    write_block(s, &tree, 0, N);
-    lm_store_close(s);
-    lm_state_tree_free(&tree);
+    write_one_block(dir, 0, N);
     uint64_t head = 0, seed = 12345;
     /* Five kills; more if a loaded machine let the child commit too few
      * blocks to make the test meaningful. */
     for (int round = 0; round < 5 || (head <= 5 && round < 40); round++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
+        pid_t pid = fork_ok();
         if (pid == 0)
             loop_child(dir, head + 1, N);
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
@@ -707,7 +690,7 @@ static void test_crash_random(void **state)
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFSIGNALED(status));
         uint64_t before = head;
-        s = open_ok(dir, 0);
+        lm_store *s = open_ok(dir, 0);
         check_consistent(s, N, &head);
         assert_true(head >= before);
         lm_store_close(s);

@@ -42,6 +42,8 @@
 #include "lamina/l1_lamina.h"
 #include "lamina/l2tx.h"
 
+#include "../anvil_world.h"
+
 #define TDIR LM_BINARY_DIR "/test_wallet_cli.d"
 #define LAMINA LM_BINARY_DIR "/lamina"
 
@@ -126,33 +128,9 @@ static json_t *out_json(const run_result *r)
 
 /* ---- the world: anvil, contracts, keys ----------------------------------------- */
 
-static struct {
-    lm_anvil anvil;
-    lm_rpc rpc;
-    lm_l1_signer admin, batcher, proposer, user;
-    lm_address addr[4];
-    lm_deployment d;
-    char dep_path[256];
-} W;
+static aw_world W;
 
-static void must(lm_code rc, const lm_err *err, const char *what)
-{
-    if (rc != LM_OK)
-        fail_msg("%s: %s (%s)", what, err->msg, lm_code_name(rc));
-}
-
-static int signer_at(lm_l1_signer *s, lm_address *a, const char *hex)
-{
-    lm_err err;
-    uint8_t raw[32];
-    lm_seckey k;
-    if (lm_hex_decode_exact(raw, 32, hex, strlen(hex), LM_HEX_PREFIX_REQUIRED, &err) != LM_OK ||
-        lm_seckey_parse(&k, raw, &err) != LM_OK || lm_address_from_seckey(a, &k, &err) != LM_OK ||
-        lm_l1_signer_init(s, &W.rpc, &k, 0, NULL, &err) != LM_OK)
-        return -1;
-    lm_seckey_wipe(&k);
-    return 0;
-}
+#define DEP_PATH TDIR "/deployment.json"
 
 static void write_text(const char *path, const char *text)
 {
@@ -340,27 +318,13 @@ static int setup(void **state)
         fprintf(stderr, "%s is missing: build the lamina target first\n", LAMINA);
         return -1;
     }
-    if (lm_anvil_start(&W.anvil, NULL, NULL, TDIR "/anvil.log", &err) != LM_OK) {
-        fprintf(stderr, "anvil: %s\n", err.msg);
-        return -1;
-    }
-    if (lm_rpc_init(&W.rpc, W.anvil.url, NULL, &err) != LM_OK ||
-        signer_at(&W.admin, &W.addr[0], LM_ANVIL_KEY0) || signer_at(&W.batcher, &W.addr[1], LM_ANVIL_KEY1) ||
-        signer_at(&W.proposer, &W.addr[2], LM_ANVIL_KEY2) || signer_at(&W.user, &W.addr[3], LM_ANVIL_KEY3))
+    if (aw_world_start(&W, TDIR "/anvil.log") != 0)
         return -1;
     lm_deploy_opts o;
-    memset(&o, 0, sizeof o);
-    lm_rollup_config_devnet(&o.config);
+    aw_deploy_opts(&o, &W);
     o.config.challenge_window = 60;
-    o.batcher = W.addr[1].b;
-    o.proposer = W.addr[2].b;
     o.dev_token = true;
-    if (lm_lamina_deploy(&W.admin, &o, &W.d, &err) != LM_OK) {
-        fprintf(stderr, "deploy: %s\n", err.msg);
-        return -1;
-    }
-    snprintf(W.dep_path, sizeof W.dep_path, "%s", TDIR "/deployment.json");
-    if (lm_deployment_save(&W.d, W.dep_path, &err) != LM_OK)
+    if (aw_world_deploy(&W, &o) != 0 || lm_deployment_save(&W.d, DEP_PATH, &err) != LM_OK)
         return -1;
     write_text(TDIR "/user.key", LM_ANVIL_KEY3 "\n");
     write_text(TDIR "/pw", "correct horse\n");
@@ -373,12 +337,7 @@ static int teardown(void **state)
 {
     (void)state;
     node_stop();
-    lm_l1_signer_free(&W.admin);
-    lm_l1_signer_free(&W.batcher);
-    lm_l1_signer_free(&W.proposer);
-    lm_l1_signer_free(&W.user);
-    lm_rpc_free(&W.rpc);
-    lm_anvil_stop(&W.anvil);
+    aw_world_stop(&W);
     return 0;
 }
 
@@ -522,7 +481,7 @@ static void test_deposit(void **state)
     uint64_t from;
     must(lm_rpc_block_number(&W.rpc, &from, &err), &err, "block");
     run_result *r = run("deposit", "--amount", "1.5", "--to", to, "--key-file", TDIR "/user.key",
-                        "--deployment", W.dep_path, "--l1-rpc", W.anvil.url, "--json", NULL);
+                        "--deployment", DEP_PATH, "--l1-rpc", W.anvil.url, "--json", NULL);
     expect_ok(r);
     json_t *j = out_json(r);
     assert_int_equal(json_integer_value(json_object_get(j, "units")), 1500000000);
@@ -532,7 +491,7 @@ static void test_deposit(void **state)
     lm_u256 ten = lm_u256_from_u64(10000000);
     must(lm_dev_token_mint(&W.user, &W.d, W.addr[3].b, &ten, NULL, &err), &err, "mint");
     r = run("deposit", "--amount", "2.5", "--asset", "dev", "--keystore", user, "--dir", TDIR "/ks",
-            "--password-file", TDIR "/pw", "--deployment", W.dep_path, "--l1-rpc", W.anvil.url, NULL);
+            "--password-file", TDIR "/pw", "--deployment", DEP_PATH, "--l1-rpc", W.anvil.url, NULL);
     expect_ok(r);
     assert_non_null(strstr(r->out, "depositing 2.5 ldUSD"));
     assert_non_null(strstr(r->out, "waiting for L1"));
@@ -552,13 +511,13 @@ static void test_deposit(void **state)
 
     /* refusals: precision, a wrong password, an unknown asset */
     r = run("deposit", "--amount", "0.0000000001", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--l1-rpc", W.anvil.url, NULL);
+            DEP_PATH, "--l1-rpc", W.anvil.url, NULL);
     expect_fail(r, "precision would be lost");
     r = run("deposit", "--amount", "1", "--keystore", user, "--dir", TDIR "/ks", "--password-file",
-            TDIR "/badpw", "--deployment", W.dep_path, "--l1-rpc", W.anvil.url, NULL);
+            TDIR "/badpw", "--deployment", DEP_PATH, "--l1-rpc", W.anvil.url, NULL);
     expect_fail(r, "MAC mismatch: wrong password or corrupted file");
     r = run("deposit", "--amount", "1", "--asset", "5", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--l1-rpc", W.anvil.url, NULL);
+            DEP_PATH, "--l1-rpc", W.anvil.url, NULL);
     expect_fail(r, "not in the deployment file");
     must(lm_rpc_block_number(&W.rpc, &from, &err), &err, "block");
     assert_true(from == end); /* nothing was sent */
@@ -597,7 +556,7 @@ static void test_transfer_withdraw(void **state)
     N.nonce_base = 5;
     N.nonce_bits = 3; /* 5 and 6 in flight: 7 is the lowest free */
     run_result *r = run("transfer", "--to", to, "--amount", "0.25", "--fee", "0.000000001", "--key-file",
-                        TDIR "/user.key", "--deployment", W.dep_path, "--rpc", N.url, "--json", NULL);
+                        TDIR "/user.key", "--deployment", DEP_PATH, "--rpc", N.url, "--json", NULL);
     expect_ok(r);
     check_sent(LM_TX_TRANSFER, 7, 250000000, 1, W.addr[1].b);
     json_t *j = out_json(r);
@@ -613,7 +572,7 @@ static void test_transfer_withdraw(void **state)
     /* withdraw to oneself on L1 by default, the token, human output */
     N.nonce_bits = 0;
     r = run("withdraw", "--amount", "1.000001", "--asset", "dev", "--key-file", TDIR "/user.key",
-            "--deployment", W.dep_path, "--rpc", N.url, NULL);
+            "--deployment", DEP_PATH, "--rpc", N.url, NULL);
     expect_ok(r);
     check_sent(LM_TX_WITHDRAW, 5, 1000001, 0, W.addr[3].b);
     assert_non_null(strstr(r->out, "included in L2 block 7 at position 2"));
@@ -621,20 +580,20 @@ static void test_transfer_withdraw(void **state)
     /* a rejection names its reason */
     N.reject = true;
     r = run("transfer", "--to", to, "--amount", "1", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--rpc", N.url, NULL);
+            DEP_PATH, "--rpc", N.url, NULL);
     N.reject = false;
     expect_fail(r, "insufficient balance for amount plus fee [INSUFFICIENT]");
     /* another chain than the deployment's: nothing sent */
     int sent = N.sent;
     N.chain_id = 1;
     r = run("transfer", "--to", to, "--amount", "1", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--rpc", N.url, NULL);
+            DEP_PATH, "--rpc", N.url, NULL);
     N.chain_id = W.d.config.l2_chain_id;
     expect_fail(r, "L2 chain 1");
     assert_int_equal(N.sent, sent);
     /* no node at all */
     r = run("transfer", "--to", to, "--amount", "1", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--rpc", "http://127.0.0.1:1", NULL);
+            DEP_PATH, "--rpc", "http://127.0.0.1:1", NULL);
     expect_fail(r, "the node: lamina_chainId");
 
     /* tx status and balance */
@@ -643,7 +602,7 @@ static void test_transfer_withdraw(void **state)
     assert_non_null(strstr(r->out, "included, L2 block 7 position 2"));
     char user[43];
     addr_text(user, &W.addr[3]);
-    r = run("balance", "--address", user, "--deployment", W.dep_path, "--rpc", N.url, "--l1-rpc",
+    r = run("balance", "--address", user, "--deployment", DEP_PATH, "--rpc", N.url, "--l1-rpc",
             W.anvil.url, "--json", NULL);
     expect_ok(r);
     j = out_json(r);
@@ -655,7 +614,7 @@ static void test_transfer_withdraw(void **state)
                         "18446744073709551615"); /* above 2^53: a decimal string */
     assert_non_null(json_object_get(json_object_get(j, "l1"), "eth"));
     json_decref(j);
-    r = run("balance", "--keystore", user, "--dir", TDIR "/ks", "--deployment", W.dep_path, "--rpc",
+    r = run("balance", "--keystore", user, "--dir", TDIR "/ks", "--deployment", DEP_PATH, "--rpc",
             N.url, "--l1-rpc", W.anvil.url, NULL);
     expect_ok(r);
     assert_non_null(strstr(r->out, "ETH      2.5"));
@@ -684,7 +643,7 @@ static void test_withdraw_finalize(void **state)
     /* not posted yet */
     N.proof_json[0] = '\0';
     run_result *r = run("withdraw", "finalize", "--id", "40", "--key-file", TDIR "/user.key",
-                        "--deployment", W.dep_path, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
+                        "--deployment", DEP_PATH, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
     expect_fail(r, "not final yet: its batch is not on L1");
 
     /* the batch and its output on L1 */
@@ -710,7 +669,7 @@ static void test_withdraw_finalize(void **state)
              "\"lastBlockHash\":\"%s\"}}",
              who, rc_text, p0, sr, wr, lb);
     r = run("withdraw", "finalize", "--id", "40", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
+            DEP_PATH, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
     expect_fail(r, "challenge window");
 
     /* the window passes */
@@ -722,7 +681,7 @@ static void test_withdraw_finalize(void **state)
     lm_u256 before, after;
     must(lm_rpc_get_balance(&W.rpc, &before, recipient, lm_block_tagged(LM_BLOCK_LATEST), &err), &err, "bal");
     r = run("withdraw", "finalize", "--id", "40", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--rpc", N.url, "--l1-rpc", W.anvil.url, "--json", NULL);
+            DEP_PATH, "--rpc", N.url, "--l1-rpc", W.anvil.url, "--json", NULL);
     expect_ok(r);
     must(lm_rpc_get_balance(&W.rpc, &after, recipient, lm_block_tagged(LM_BLOCK_LATEST), &err), &err, "bal");
     lm_u256 diff, want = lm_u256_from_u64(500000000ull * 1000000000ull);
@@ -730,11 +689,11 @@ static void test_withdraw_finalize(void **state)
     assert_true(lm_u256_eq(&diff, &want)); /* 0.5 ETH */
     /* twice: the Bridge refuses, and the command says why */
     r = run("withdraw", "finalize", "--id", "40", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
+            DEP_PATH, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
     expect_fail(r, "AlreadyFinalized");
     /* a proof for another id than asked */
     r = run("withdraw", "finalize", "--id", "41", "--key-file", TDIR "/user.key", "--deployment",
-            W.dep_path, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
+            DEP_PATH, "--rpc", N.url, "--l1-rpc", W.anvil.url, NULL);
     expect_fail(r, "answered for withdrawal 40");
 }
 

@@ -20,22 +20,9 @@
 #include "lamina/l2tx.h"
 #include "lamina/wallet.h"
 
+#include "../ethers_vectors.h"
+
 static json_t *root;
-
-static void get_hex(uint8_t *out, size_t n, const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    lm_err err;
-    if (!s || lm_hex_decode_exact(out, n, s, strlen(s), LM_HEX_PREFIX_REQUIRED, &err) != LM_OK)
-        fail_msg("vector field %s is not %zu bytes of hex", key, n);
-}
-
-static uint64_t get_u64(const json_t *obj, const char *key)
-{
-    uint8_t b[8];
-    get_hex(b, 8, obj, key);
-    return lm_load_be64(b);
-}
 
 static void get_addr(uint8_t out[20], const json_t *obj, const char *key)
 {
@@ -84,10 +71,10 @@ static void test_txs(void **state)
     json_t *v;
     json_array_foreach(txs, i, v) {
         uint8_t raw[32], rollup[20], want_sig[65], want_wire[LM_TX_WIRE_LEN], from[20];
-        get_hex(raw, 32, v, "key");
+        ev_get_hex(raw, 32, v, "key");
         get_addr(rollup, v, "rollup");
-        get_hex(want_sig, 65, v, "sig");
-        get_hex(want_wire, LM_TX_WIRE_LEN, v, "wire");
+        ev_get_hex(want_sig, 65, v, "sig");
+        ev_get_hex(want_wire, LM_TX_WIRE_LEN, v, "wire");
         get_addr(from, v, "from");
         lm_seckey k;
         lm_err err;
@@ -95,12 +82,12 @@ static void test_txs(void **state)
         lm_tx tx;
         memset(&tx, 0, sizeof tx);
         tx.type = (lm_tx_type)json_integer_value(json_object_get(v, "type"));
-        tx.chain_id = get_u64(v, "chainId");
+        tx.chain_id = ev_get_u64(v, "chainId");
         get_addr(tx.to, v, "to");
         tx.asset = (uint32_t)json_integer_value(json_object_get(v, "asset"));
-        tx.amount = get_u64(v, "amount");
-        tx.fee = get_u64(v, "fee");
-        tx.nonce = get_u64(v, "nonce");
+        tx.amount = ev_get_u64(v, "amount");
+        tx.fee = ev_get_u64(v, "fee");
+        tx.nonce = ev_get_u64(v, "nonce");
         assert_int_equal(lm_tx_sign(&tx, &k, rollup, &err), LM_OK);
         assert_memory_equal(tx.from, from, 20);
         if (memcmp(tx.sig, want_sig, 65) != 0)
@@ -116,14 +103,8 @@ static void test_txs(void **state)
 static int setup(void **state)
 {
     (void)state;
-    json_error_t je;
-    root = json_load_file(LM_BINARY_DIR "/vectors/wallet.json", 0, &je);
-    if (!root) {
-        fprintf(stderr, "cannot read vectors/wallet.json: %s (run ctest, which runs "
-                        "tests/ethers/gen_wallet.js first)\n", je.text);
-        return -1;
-    }
-    return 0;
+    root = ev_try_load("wallet", 0);
+    return root ? 0 : -1;
 }
 
 static int teardown(void **state)
