@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "lamina/bytes.h"
 #include "lamina/derive.h"
 #include "lamina/l1_rpc.h"
 #include "lamina/log.h"
@@ -35,22 +36,11 @@ static void follow_on_signal(int sig)
     follow_stop = 1;
 }
 
-static void hex32(char out[67], const uint8_t b[32])
-{
-    static const char d[] = "0123456789abcdef";
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 32; i++) {
-        out[2 + 2 * i] = d[b[i] >> 4];
-        out[3 + 2 * i] = d[b[i] & 15];
-    }
-    out[66] = 0;
-}
 
 static void print_progress(const lm_derive_progress *p, uint64_t mismatches)
 {
     char h[67];
-    hex32(h, p->head_hash);
+    lm_hex_encode(h, p->head_hash, 32, true);
     if (p->read)
         printf("L1 %llu..%llu: ", (unsigned long long)p->l1_from, (unsigned long long)p->l1_to);
     printf("%u batch(es) (%u ignored), %llu block(s) (%llu rejected), %llu message(s) "
@@ -62,7 +52,7 @@ static void print_progress(const lm_derive_progress *p, uint64_t mismatches)
            p->reorg ? ", L1 reorg" : "", p->rederived ? " (re-derived)" : "",
            (unsigned long long)p->head, h, (unsigned long long)mismatches);
     if (p->has_output) {
-        hex32(h, p->last_output_root);
+        lm_hex_encode(h, p->last_output_root, 32, true);
         printf("  last batch %llu, output root %s\n", (unsigned long long)p->last_batch, h);
     }
     fflush(stdout);

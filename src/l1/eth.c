@@ -298,7 +298,7 @@ static lm_code logs_page(lm_rpc *rpc, lm_l1_logs *page, const lm_l1_log_filter *
     return LM_OK;
 }
 
-static bool contains_ci(const char *hay, const char *needle)
+bool lm_l1_contains_ci(const char *hay, const char *needle)
 {
     size_t n = strlen(needle);
     for (; *hay; hay++) {
@@ -328,7 +328,7 @@ static bool refused_as_too_big(const lm_rpc *rpc, lm_code rc)
     static const char *const hints[] = {"more than", "too many",  "limit",    "range",
                                         "exceed",    "too large", "too wide", "response size"};
     for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-        if (contains_ci(rpc->fault.rpc_message, hints[i]))
+        if (lm_l1_contains_ci(rpc->fault.rpc_message, hints[i]))
             return true;
     return false;
 }

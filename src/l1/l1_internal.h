@@ -38,4 +38,8 @@ json_t *lm_l1j_quantity256(const lm_u256 *v);
 json_t *lm_l1j_data(const uint8_t *p, size_t len);
 json_t *lm_l1j_block_id(lm_block_id id);
 
+/* Returns: whether hay contains needle (lower case), ignoring hay's case:
+ * nodes word their error messages in many ways. */
+bool lm_l1_contains_ci(const char *hay, const char *needle);
+
 #endif

@@ -1,6 +1,5 @@
 /* The L1 signer: fee estimation, nonce management, send, wait, replace.
  * See include/lamina/l1_tx.h and docs/l1-client.md ("Fee policy"). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #include "lamina/checked.h"
 #include "lamina/l1_tx.h"
+#include "l1_internal.h"
 #include "lamina/log.h"
 
 #define GWEI 1000000000ull
@@ -198,38 +198,26 @@ void lm_l1_sent_tx_free(lm_l1_sent_tx *t)
     memset(t, 0, sizeof *t);
 }
 
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == needle[i])
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
 
 /* Node refusals, as geth, reth, erigon, nethermind and anvil word them. */
 static bool said_nonce_low(const lm_rpc *rpc)
 {
     const char *m = rpc->fault.rpc_message;
-    return contains_ci(m, "nonce too low") || contains_ci(m, "nonce is too low") ||
-           contains_ci(m, "oldnonce") || contains_ci(m, "nonce has already been used");
+    return lm_l1_contains_ci(m, "nonce too low") || lm_l1_contains_ci(m, "nonce is too low") ||
+           lm_l1_contains_ci(m, "oldnonce") || lm_l1_contains_ci(m, "nonce has already been used");
 }
 
 static bool said_already_known(const lm_rpc *rpc)
 {
     const char *m = rpc->fault.rpc_message;
-    return contains_ci(m, "already known") || contains_ci(m, "alreadyknown") ||
-           contains_ci(m, "already imported") || contains_ci(m, "known transaction");
+    return lm_l1_contains_ci(m, "already known") || lm_l1_contains_ci(m, "alreadyknown") ||
+           lm_l1_contains_ci(m, "already imported") || lm_l1_contains_ci(m, "known transaction");
 }
 
 static bool said_underpriced(const lm_rpc *rpc)
 {
-    return contains_ci(rpc->fault.rpc_message, "replacement transaction underpriced") ||
-           contains_ci(rpc->fault.rpc_message, "replacement underpriced");
+    return lm_l1_contains_ci(rpc->fault.rpc_message, "replacement transaction underpriced") ||
+           lm_l1_contains_ci(rpc->fault.rpc_message, "replacement underpriced");
 }
 
 /* Signs sent->tx and sends it. Out: hash. Returns the send's code. */

@@ -128,17 +128,6 @@ void lm_state_resolver_end(lm_state_resolver *r) { lm_store_read_end(&r->view); 
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-static void hex32(char out[67], const uint8_t b[32])
-{
-    static const char d[] = "0123456789abcdef";
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 32; i++) {
-        out[2 + 2 * i] = d[b[i] >> 4];
-        out[3 + 2 * i] = d[b[i] & 15];
-    }
-    out[66] = 0;
-}
 
 static bool grow(void **v, size_t *cap, size_t need, size_t elem)
 {
@@ -221,8 +210,8 @@ static lm_code rederive(lm_derive *f, lm_err *err)
     if (memcmp(f->d.config.genesis_output_root, zero, 32) != 0 &&
         memcmp(f->d.config.genesis_output_root, g, 32) != 0) {
         char a[67], b[67];
-        hex32(a, f->d.config.genesis_output_root);
-        hex32(b, g);
+        lm_hex_encode(a, f->d.config.genesis_output_root, 32, true);
+        lm_hex_encode(b, g, 32, true);
         LM_WARN(COMP, "the Rollup's genesisOutputRoot %s is not this genesis' %s", a, b);
     }
     if ((rc = save_chain_id(f, err)) != LM_OK)
@@ -272,7 +261,7 @@ lm_code lm_derive_open(lm_derive **out, const char *data_dir, const lm_deploymen
         return rc;
     }
     char h[67];
-    hex32(h, f->head_hash);
+    lm_hex_encode(h, f->head_hash, 32, true);
     LM_INFO(COMP, "%s: L2 head %llu %s", resumed ? "resumed" : "from genesis",
             (unsigned long long)f->head.number, h);
     *out = f;
@@ -795,7 +784,7 @@ static lm_code derive_batch(lm_derive *f, const lm_batch_event *ev, lm_derive_pr
     f->n_batches++;
     f->dirty = false;
     char o[67];
-    hex32(o, r->info.output_root);
+    lm_hex_encode(o, r->info.output_root, 32, true);
     LM_INFO(COMP, "batch %llu: %u block(s), L2 head %llu, output %s", (unsigned long long)ev->index,
             r->info.blocks_applied, (unsigned long long)f->head.number, o);
     p->has_output = true;
@@ -823,8 +812,8 @@ static lm_code check_output(lm_derive *f, const output_seen *o, lm_derive_progre
         f->mismatches++;
         p->mismatches++;
         char a[67], b[67];
-        hex32(a, o->ev.output_root);
-        hex32(b, r->info.output_root);
+        lm_hex_encode(a, o->ev.output_root, 32, true);
+        lm_hex_encode(b, r->info.output_root, 32, true);
         LM_ERROR(COMP, "output %llu MISMATCH: proposed %s, derived %s",
                  (unsigned long long)o->ev.index, a, b);
     } else if (o->ev.l2_block != r->info.last_block) {
