@@ -168,6 +168,41 @@ static lm_code fetch(lm_rpc *rpc, lm_l1_logs *logs, const uint8_t addr[20], uint
     return lm_rpc_get_logs(rpc, logs, &f, err);
 }
 
+/* Fetches the logs of one contract with any of topics[0..nt) and decodes
+ * each into an array of elements of elem_size bytes. */
+typedef lm_code (*decode_fn)(void *out, const lm_l1_log *log, lm_err *err);
+
+static lm_code fetch_decoded(lm_rpc *rpc, const uint8_t addr[20], uint64_t from, uint64_t to,
+                             const uint8_t (*topics)[32], size_t nt, size_t elem_size,
+                             decode_fn decode, void **out, size_t *n, lm_err *err)
+{
+    lm_l1_logs logs = {0};
+    lm_code rc = fetch(rpc, &logs, addr, from, to, topics, nt, err);
+    uint8_t *v = NULL;
+    if (rc == LM_OK && !(v = calloc(logs.len ? logs.len : 1, elem_size)))
+        rc = lm_err_set(err, LM_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == LM_OK && i < logs.len; i++)
+        rc = decode(v + i * elem_size, &logs.v[i], err);
+    if (rc == LM_OK) {
+        *n = logs.len;
+        *out = v;
+    } else {
+        free(v);
+    }
+    lm_l1_logs_free(&logs);
+    return rc;
+}
+
+static lm_code decode_message(void *out, const lm_l1_log *log, lm_err *err)
+{
+    return lm_decode_message_log(out, log, err);
+}
+
+static lm_code decode_batch(void *out, const lm_l1_log *log, lm_err *err)
+{
+    return lm_decode_batch_log(out, log, err);
+}
+
 lm_code lm_lamina_get_messages(lm_rpc *rpc, const lm_deployment *d, uint64_t from, uint64_t to,
                                lm_queued_message **out, size_t *n, lm_err *err)
 {
@@ -175,28 +210,8 @@ lm_code lm_lamina_get_messages(lm_rpc *rpc, const lm_deployment *d, uint64_t fro
     lm_topic_deposit(topics[0]);
     lm_topic_forced_withdrawal(topics[1]);
     lm_topic_forced_transaction(topics[2]);
-    lm_l1_logs logs = {0};
-    lm_code rc = fetch(rpc, &logs, d->bridge, from, to, (const uint8_t (*)[32])topics, 3, err);
-    if (rc != LM_OK) {
-        lm_l1_logs_free(&logs);
-        return rc;
-    }
-    lm_queued_message *v = calloc(logs.len ? logs.len : 1, sizeof *v);
-    if (!v) {
-        lm_l1_logs_free(&logs);
-        return lm_err_set(err, LM_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < logs.len; i++) {
-        if ((rc = lm_decode_message_log(&v[i], &logs.v[i], err)) != LM_OK) {
-            free(v);
-            lm_l1_logs_free(&logs);
-            return rc;
-        }
-    }
-    *n = logs.len;
-    *out = v;
-    lm_l1_logs_free(&logs);
-    return LM_OK;
+    return fetch_decoded(rpc, d->bridge, from, to, (const uint8_t (*)[32])topics, 3, sizeof **out,
+                         decode_message, (void **)out, n, err);
 }
 
 lm_code lm_lamina_get_batches(lm_rpc *rpc, const lm_deployment *d, uint64_t from, uint64_t to,
@@ -204,28 +219,8 @@ lm_code lm_lamina_get_batches(lm_rpc *rpc, const lm_deployment *d, uint64_t from
 {
     uint8_t t[1][32];
     lm_topic_batch_appended(t[0]);
-    lm_l1_logs logs = {0};
-    lm_code rc = fetch(rpc, &logs, d->rollup, from, to, (const uint8_t (*)[32])t, 1, err);
-    if (rc != LM_OK) {
-        lm_l1_logs_free(&logs);
-        return rc;
-    }
-    lm_batch_event *v = calloc(logs.len ? logs.len : 1, sizeof *v);
-    if (!v) {
-        lm_l1_logs_free(&logs);
-        return lm_err_set(err, LM_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < logs.len; i++) {
-        if ((rc = lm_decode_batch_log(&v[i], &logs.v[i], err)) != LM_OK) {
-            free(v);
-            lm_l1_logs_free(&logs);
-            return rc;
-        }
-    }
-    *n = logs.len;
-    *out = v;
-    lm_l1_logs_free(&logs);
-    return LM_OK;
+    return fetch_decoded(rpc, d->rollup, from, to, (const uint8_t (*)[32])t, 1, sizeof **out,
+                         decode_batch, (void **)out, n, err);
 }
 
 lm_code lm_lamina_get_batch_data(lm_rpc *rpc, const lm_batch_event *b, uint8_t **data,
