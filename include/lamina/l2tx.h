@@ -4,6 +4,7 @@
 #ifndef LAMINA_L2TX_H
 #define LAMINA_L2TX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,11 @@ void lm_tx_signing_digest(uint8_t out[32], const lm_tx *tx, const uint8_t domain
 #define LM_BLOCK_HEADER_LEN 137
 void lm_block_header_encode(uint8_t out[LM_BLOCK_HEADER_LEN], const lm_block_header *h);
 void lm_block_hash(uint8_t out[32], const lm_block_header *h);
+
+/* Reads the header encoding back.
+ * Returns: true and *h, or false (length not LM_BLOCK_HEADER_LEN, or not
+ * version 0x01; *h untouched then). */
+bool lm_block_header_decode(lm_block_header *h, const uint8_t *in, size_t len);
 
 /* tx_root = keccak256(h_0 ‖ … ‖ h_{n-1}), zero for n == 0. */
 void lm_tx_root(uint8_t out[32], const uint8_t (*hashes)[32], size_t n);

@@ -162,6 +162,25 @@ void lm_block_header_encode(uint8_t out[LM_BLOCK_HEADER_LEN], const lm_block_hea
     memcpy(p, h->tx_root, 32);
 }
 
+bool lm_block_header_decode(lm_block_header *h, const uint8_t *in, size_t len)
+{
+    if (len != LM_BLOCK_HEADER_LEN || in[0] != 0x01)
+        return false;
+    lm_block_header x;
+    memset(&x, 0, sizeof x);
+    x.number = lm_load_be64(in + 1);
+    memcpy(x.parent_hash, in + 9, 32);
+    x.l1_origin_number = lm_load_be64(in + 41);
+    memcpy(x.l1_origin_hash, in + 49, 32);
+    x.timestamp = lm_load_be64(in + 81);
+    x.fee_recipient = lm_load_be32(in + 89);
+    x.l1_messages_upto = lm_load_be64(in + 93);
+    x.tx_count = lm_load_be32(in + 101);
+    memcpy(x.tx_root, in + 105, 32);
+    *h = x;
+    return true;
+}
+
 void lm_block_hash(uint8_t out[32], const lm_block_header *h)
 {
     uint8_t enc[LM_BLOCK_HEADER_LEN];

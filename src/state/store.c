@@ -134,27 +134,6 @@ static lm_code meta_decode(lm_chain_meta *m, const uint8_t *rec, size_t len, lm_
     return LM_OK;
 }
 
-/* The header encoding of docs/l2-protocol.md §6, read back:
- * "0x01 ‖ number u64 ‖ parent_hash[32] ‖ l1_origin_number u64 ‖
- *  l1_origin_hash[32] ‖ timestamp u64 ‖ fee_recipient u32 ‖
- *  l1_messages_upto u64 ‖ tx_count u32 ‖ tx_root[32]" (big-endian). */
-static bool header_decode(lm_block_header *h, const uint8_t *p)
-{
-    if (p[0] != 0x01)
-        return false;
-    memset(h, 0, sizeof *h);
-    h->number = lm_load_be64(p + 1);
-    memcpy(h->parent_hash, p + 9, 32);
-    h->l1_origin_number = lm_load_be64(p + 41);
-    memcpy(h->l1_origin_hash, p + 49, 32);
-    h->timestamp = lm_load_be64(p + 81);
-    h->fee_recipient = lm_load_be32(p + 89);
-    h->l1_messages_upto = lm_load_be64(p + 93);
-    h->tx_count = lm_load_be32(p + 101);
-    memcpy(h->tx_root, p + 105, 32);
-    return true;
-}
-
 /* ---- open / close ------------------------------------------------------------ */
 
 static lm_code check_schema(lm_store *s, MDB_txn *txn, lm_err *err)
@@ -394,7 +373,7 @@ lm_code lm_store_get_block(const lm_store_view *view, uint64_t number, lm_block_
         return rc;
     const uint8_t *p = v.mv_data;
     lm_block_header h;
-    if (v.mv_size < LM_BLOCK_HEADER_LEN || !header_decode(&h, p) || h.number != number ||
+    if (v.mv_size < LM_BLOCK_HEADER_LEN || !lm_block_header_decode(&h, p, LM_BLOCK_HEADER_LEN) || h.number != number ||
         h.tx_count > LM_MAX_TXS_PER_BLOCK ||
         v.mv_size != LM_BLOCK_HEADER_LEN + (size_t)h.tx_count * LM_TX_WIRE_LEN)
         return corrupt(err, "block", v.mv_size);
