@@ -627,15 +627,19 @@ void lm_seq_stop(lm_seq *s)
     pthread_mutex_lock(&s->mu);
     pthread_cond_broadcast(&s->settle_cv);
     pthread_mutex_unlock(&s->mu);
+    /* First the server thread, so that no handler queues work any more; the
+     * other threads' answers then return LM_EIO until the server is freed. */
+    if (s->rpcd)
+        lm_rpcd_stop(s->rpcd);
     if (s->builder_started)
         pthread_join(s->builder, NULL);
-    seq_verifiers_stop(s); /* they answer calls: stop them before the server */
+    seq_verifiers_stop(s);
     if (s->l1_started)
         pthread_join(s->l1_thread, NULL);
     if (s->settler_started)
         pthread_join(s->settler, NULL);
     if (s->rpcd)
-        lm_rpcd_free(s->rpcd); /* stops it: pending deferred calls are dropped */
+        lm_rpcd_free(s->rpcd); /* pending deferred calls are dropped */
     if (s->db) {
         lm_err err;
         if (lm_statedb_checkpoint(s->db, &err) != LM_OK)
