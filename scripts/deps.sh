@@ -13,7 +13,7 @@ DEB_PACKAGES=(
   build-essential cmake pkg-config clang lld llvm libclang-rt-14-dev
   libsecp256k1-dev liblmdb-dev libzstd-dev libcurl4-openssl-dev
   libwebsockets-dev libjansson-dev libcmocka-dev libssl-dev
-  zstd curl ca-certificates
+  zstd curl ca-certificates python3
 )
 
 # Node.js 18+ with npm may come from Debian or elsewhere; add Debian's only when absent.
