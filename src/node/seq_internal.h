@@ -91,7 +91,8 @@ struct lm_seq {
     /* closed batches waiting to be settled (under mu) */
     seq_batch *closed;
     size_t closed_len, closed_cap;
-    uint64_t settled_upto; /* batches below it are known settled on L1 (under mu) */
+    uint64_t *l1_index;    /* local batch -> its L1 batch index, UINT64_MAX unknown (under mu) */
+    size_t l1_index_cap;
     pthread_cond_t settle_cv;
 
     lm_seq_stats stats; /* under mu */

@@ -481,6 +481,13 @@ static void m_withdrawal_proof(lm_rpcd_call *call, json_t *params, void *ctx)
                 if (ok)
                     lm_withdrawal_leaf(leaves[i], &x);
             }
+            /* the batch's index on L1: known once the settler found it there */
+            uint64_t l1i = UINT64_MAX;
+            pthread_mutex_lock(&s->mu);
+            if (b.number < s->l1_index_cap)
+                l1i = s->l1_index[b.number];
+            pthread_mutex_unlock(&s->mu);
+            ok = ok && l1i != UINT64_MAX;
             uint8_t proof[LM_WTREE_MAX_DEPTH][32];
             size_t depth = 0;
             if (ok && lm_withdrawal_proof(proof, &depth, (const uint8_t (*)[32])leaves,
@@ -498,7 +505,7 @@ static void m_withdrawal_proof(lm_rpcd_call *call, json_t *params, void *ctx)
                 res = json_pack(
                     "{s:{s:o, s:s, s:s, s:o, s:o}, s:o, s:o, s:o, s:{s:i, s:o, s:o, s:o}}",
                     "withdrawal", "id", qty(w.id), "l2Sender", t1, "l1Recipient", t2, "assetId",
-                    qty(w.asset_id), "amount", qty(w.amount), "batchIndex", qty(b.number),
+                    qty(w.asset_id), "amount", qty(w.amount), "batchIndex", qty(l1i),
                     "leafIndex", qty(leaf), "proof", pr, "output", "version", (int)rec[44],
                     "stateRoot", hexj(rec + 45, 32), "withdrawalsRoot", hexj(rec + 77, 32),
                     "lastBlockHash", hexj(rec + 109, 32));

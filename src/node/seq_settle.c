@@ -11,6 +11,9 @@
 #include "lamina/abi.h"
 #include "lamina/arena.h"
 #include "lamina/batch.h"
+#include "lamina/genesis.h"
+#include "lamina/keccak.h"
+#include "lamina/state_tree.h"
 #include "lamina/bytes.h"
 #include "lamina/l2tx.h"
 #include "lamina/log.h"
@@ -180,7 +183,6 @@ lm_code seq_load_batches(lm_seq *s, lm_err *err)
         s->closed[s->closed_len++] = b;
     }
     s->batch_number = n;
-    s->settled_upto = s->closed_len ? s->closed[0].number : n;
     s->batch_blocks = 0;
     s->stf.withdrawal_count = 0;
     /* the open batch, if its first block was committed */
@@ -336,50 +338,6 @@ done:
     return rc;
 }
 
-/* Puts the stored records of batches [from, to) back at the head of the
- * settler's queue (they were settled, then an L1 reorg removed them). */
-static lm_code requeue(lm_seq *s, uint64_t from, uint64_t to, lm_err *err)
-{
-    if (to <= from)
-        return lm_err_set(err, LM_EINVAL, "nothing to requeue");
-    size_t n = (size_t)(to - from);
-    seq_batch *v = calloc(n, sizeof *v);
-    if (!v)
-        return lm_err_set(err, LM_ENOMEM, "out of memory");
-    lm_store_view view = {0};
-    lm_code rc = lm_store_read_begin(lm_statedb_store(s->db), &view, err);
-    for (size_t i = 0; rc == LM_OK && i < n; i++) {
-        char key[64];
-        int k = snprintf(key, sizeof key, "seq.batch.%llu", (unsigned long long)(from + i));
-        const uint8_t *val;
-        size_t len;
-        rc = lm_store_get_meta(&view, key, (size_t)k, &val, &len, err);
-        if (rc == LM_OK && !rec_decode(&v[i], val, len))
-            rc = lm_err_set(err, LM_EIO, "batch %llu: bad record", (unsigned long long)(from + i));
-    }
-    lm_store_read_end(&view);
-    if (rc != LM_OK) {
-        free(v);
-        return rc;
-    }
-    pthread_mutex_lock(&s->mu);
-    seq_batch *all = malloc((s->closed_len + n) * sizeof *all);
-    if (!all) {
-        pthread_mutex_unlock(&s->mu);
-        free(v);
-        return lm_err_set(err, LM_ENOMEM, "out of memory");
-    }
-    memcpy(all, v, n * sizeof *v);
-    memcpy(all + n, s->closed, s->closed_len * sizeof *all);
-    free(s->closed);
-    s->closed = all;
-    s->closed_len += n;
-    s->closed_cap = s->closed_len;
-    pthread_mutex_unlock(&s->mu);
-    free(v);
-    return LM_OK;
-}
-
 /* ---- the settler thread ------------------------------------------------------ */
 
 static lm_code next_output_index(lm_rpc *rpc, const lm_deployment *d, uint64_t *out, lm_err *err)
@@ -401,6 +359,119 @@ static lm_code next_output_index(lm_rpc *rpc, const lm_deployment *d, uint64_t *
     return LM_OK;
 }
 
+/* What the settler knows of one L1 batch index. */
+typedef struct l1_slot {
+    uint64_t owner;        /* the local batch posted there, or UINT64_MAX: someone else's */
+    uint8_t root[32];      /* the output root to propose for this index */
+    uint64_t l2_block;     /* ... and its L2 block number */
+    lm_output_preimage after; /* the output preimage after this index */
+} l1_slot;
+
+#define FOREIGN UINT64_MAX
+
+/* Rollup.batch(j).hash. */
+static lm_code l1_batch_hash(lm_rpc *rpc, const lm_deployment *d, uint64_t j, uint8_t out[32],
+                             lm_err *err)
+{
+    uint8_t data[36];
+    lm_abi_selector(data, "batch(uint256)", 14);
+    memset(data + 4, 0, 32);
+    lm_store_be64(data + 28, j);
+    lm_l1_call_msg msg = {.to = d->rollup, .data = data, .data_len = sizeof data};
+    uint8_t *ret = NULL;
+    size_t len = 0;
+    lm_code rc = lm_rpc_eth_call(rpc, &ret, &len, &msg, lm_block_tagged(LM_BLOCK_LATEST), err);
+    if (rc != LM_OK)
+        return rc;
+    if (len < 32) {
+        free(ret);
+        return lm_err_set(err, LM_EPROTO, "batch(%llu): %zu bytes returned", (unsigned long long)j, len);
+    }
+    memcpy(out, ret, 32);
+    free(ret);
+    return LM_OK;
+}
+
+/* The output preimage of the genesis state (docs/l2-protocol.md §8): the
+ * state root over account 0 alone and the genesis block's hash. */
+static lm_code genesis_preimage(lm_seq *s, lm_output_preimage *o, lm_err *err)
+{
+    lm_account a;
+    lm_genesis_account(&a, &s->cfg.deployment);
+    lm_state_tree t;
+    lm_state_tree_init(&t);
+    lm_gl leaf[4], acc[4], meta_leaf[4], root[4];
+    lm_account_leaf(leaf, &a);
+    lm_code rc = lm_state_tree_set(&t, 0, leaf, err);
+    if (rc != LM_OK) {
+        lm_state_tree_free(&t);
+        return rc;
+    }
+    lm_state_tree_commit(&t, 1);
+    lm_state_tree_root(&t, acc);
+    lm_state_tree_free(&t);
+    lm_chain_meta m;
+    memset(&m, 0, sizeof m);
+    m.num_accounts = 1;
+    lm_meta_leaf(meta_leaf, &m);
+    lm_state_root(root, acc, meta_leaf);
+    memset(o, 0, sizeof *o);
+    o->version = LM_OUTPUT_VERSION;
+    lm_state_root_bytes(o->state_root, root);
+    lm_store_view v = {0};
+    lm_block_header h;
+    if ((rc = lm_store_read_begin(lm_statedb_store(s->db), &v, err)) == LM_OK &&
+        (rc = lm_store_get_block(&v, 0, &h, NULL, err)) == LM_OK)
+        lm_block_hash(o->last_block_hash, &h);
+    lm_store_read_end(&v);
+    return rc;
+}
+
+/* The closed batch with local number k: from the queue, else the store. */
+static lm_code find_batch(lm_seq *s, uint64_t k, seq_batch *out, lm_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->closed_len; i++)
+        if (s->closed[i].number == k) {
+            *out = s->closed[i];
+            pthread_mutex_unlock(&s->mu);
+            return LM_OK;
+        }
+    pthread_mutex_unlock(&s->mu);
+    lm_store_view v = {0};
+    lm_code rc = lm_store_read_begin(lm_statedb_store(s->db), &v, err);
+    if (rc == LM_OK) {
+        char key[64];
+        int n = snprintf(key, sizeof key, "seq.batch.%llu", (unsigned long long)k);
+        const uint8_t *val;
+        size_t len;
+        rc = lm_store_get_meta(&v, key, (size_t)n, &val, &len, err);
+        if (rc == LM_OK && !rec_decode(out, val, len))
+            rc = lm_err_set(err, LM_EIO, "batch %llu: bad record", (unsigned long long)k);
+    }
+    lm_store_read_end(&v);
+    return rc;
+}
+
+/* Records where local batch k sits on L1 (FOREIGN: nowhere), for the RPC. */
+static void set_l1_index(lm_seq *s, uint64_t k, uint64_t j)
+{
+    pthread_mutex_lock(&s->mu);
+    if (k >= s->l1_index_cap) {
+        size_t cap = (size_t)k * 2 + 16;
+        uint64_t *v = realloc(s->l1_index, cap * sizeof *v);
+        if (v) {
+            for (size_t i = s->l1_index_cap; i < cap; i++)
+                v[i] = FOREIGN;
+            s->l1_index = v;
+            s->l1_index_cap = cap;
+        }
+    }
+    if (k < s->l1_index_cap)
+        s->l1_index[k] = j;
+    pthread_mutex_unlock(&s->mu);
+}
+
 void *seq_settler_main(void *arg)
 {
     lm_seq *s = arg;
@@ -408,6 +479,10 @@ void *seq_settler_main(void *arg)
     lm_rpc rpc;
     lm_l1_signer batcher, proposer;
     bool have_b = false, have_p = false;
+    l1_slot *slots = NULL;
+    size_t scanned = 0, slots_cap = 0;
+    uint64_t next_local = 0; /* the first local batch not yet found on L1 */
+    lm_output_preimage genesis;
     if (lm_rpc_init(&rpc, s->cfg.l1_rpc_url, NULL, &err) != LM_OK) {
         LM_ERROR(LOG, "%s", err.msg);
         return NULL;
@@ -416,8 +491,8 @@ void *seq_settler_main(void *arg)
         have_b = true;
     if (have_b && lm_l1_signer_init(&proposer, &rpc, &s->cfg.proposer_key, 0, NULL, &err) == LM_OK)
         have_p = true;
-    if (!have_p) {
-        LM_ERROR(LOG, "cannot use the settlement keys: %s", err.msg);
+    if (!have_p || genesis_preimage(s, &genesis, &err) != LM_OK) {
+        LM_ERROR(LOG, "cannot settle: %s", err.msg);
         goto out;
     }
     /* a transaction not mined in 30 s is given up and its nonce re-read:
@@ -426,87 +501,89 @@ void *seq_settler_main(void *arg)
     proposer.wait_timeout_ms = 30000;
     const lm_deployment *d = &s->cfg.deployment;
     while (!atomic_load(&s->stop)) {
-        pthread_mutex_lock(&s->mu);
-        if (s->closed_len == 0) {
-            struct timespec dl;
-            clock_gettime(CLOCK_REALTIME, &dl);
-            dl.tv_sec += 1;
-            pthread_cond_timedwait(&s->settle_cv, &s->mu, &dl);
-        }
-        bool any = s->closed_len > 0;
-        seq_batch b;
-        memset(&b, 0, sizeof b);
-        /* the first batch not known to be settled */
-        b.number = s->settled_upto;
-        if (any)
-            b = s->closed[0];
-        pthread_mutex_unlock(&s->mu);
-        if (atomic_load(&s->stop))
-            continue;
-
         uint64_t on_l1 = 0, outputs = 0;
         if (lm_rollup_batch_count(&rpc, d, &on_l1, &err) != LM_OK ||
             next_output_index(&rpc, d, &outputs, &err) != LM_OK) {
             LM_WARN(LOG, "L1: %s", err.msg);
             goto pause;
         }
-        if (b.number > on_l1 || b.number > outputs) {
-            /* L1 lost what was settled (a reorg): take the batches back from
-             * the store and settle them again, in order */
-            uint64_t from = on_l1 < outputs ? on_l1 : outputs;
-            if (requeue(s, from, b.number, &err) != LM_OK) {
-                LM_ERROR(LOG, "batch %llu is ahead of L1 (%llu batches, %llu outputs): %s",
-                         (unsigned long long)b.number, (unsigned long long)on_l1,
-                         (unsigned long long)outputs, err.msg);
-                goto pause;
-            }
-            LM_WARN(LOG, "L1 reorg: settling batches from %llu again", (unsigned long long)from);
-            pthread_mutex_lock(&s->mu);
-            s->settled_upto = from;
-            pthread_mutex_unlock(&s->mu);
+        if (on_l1 < scanned) {
+            /* an L1 reorg removed batches: forget where they were; ours are
+             * posted again, with their outputs */
+            LM_WARN(LOG, "L1 reorg: %zu batch(es) gone", scanned - (size_t)on_l1);
+            for (size_t j = (size_t)on_l1; j < scanned; j++)
+                if (slots[j].owner != FOREIGN) {
+                    set_l1_index(s, slots[j].owner, FOREIGN);
+                    if (slots[j].owner < next_local)
+                        next_local = slots[j].owner;
+                }
+            scanned = (size_t)on_l1;
             continue;
         }
-        if (!any)
+        if (scanned < on_l1) {
+            /* whose is L1 batch `scanned`? ours if it is our next batch's bytes */
+            uint8_t h[32];
+            if (l1_batch_hash(&rpc, d, scanned, h, &err) != LM_OK) {
+                LM_WARN(LOG, "L1: %s", err.msg);
+                goto pause;
+            }
+            if (scanned == slots_cap) {
+                size_t cap = slots_cap * 2 + 64;
+                l1_slot *v = realloc(slots, cap * sizeof *v);
+                if (!v)
+                    goto pause;
+                slots = v;
+                slots_cap = cap;
+            }
+            const lm_output_preimage *before = scanned ? &slots[scanned - 1].after : &genesis;
+            uint64_t before_block = scanned ? slots[scanned - 1].l2_block : 0;
+            l1_slot *sl = &slots[scanned];
+            seq_batch b;
+            bool ours = false;
+            pthread_mutex_lock(&s->mu);
+            bool have = next_local < s->batch_number;
+            pthread_mutex_unlock(&s->mu);
+            if (have && find_batch(s, next_local, &b, &err) == LM_OK) {
+                uint8_t *data;
+                size_t len;
+                if (encode_batch(s, &b, &data, &len, &err) == LM_OK) {
+                    uint8_t mine[32];
+                    lm_keccak256(mine, data, len);
+                    free(data);
+                    ours = memcmp(mine, h, 32) == 0;
+                }
+            }
+            if (ours) {
+                sl->owner = b.number;
+                memcpy(sl->root, b.output_root, 32);
+                sl->l2_block = b.last_block;
+                sl->after = b.output;
+                set_l1_index(s, b.number, scanned);
+                next_local = b.number + 1;
+            } else {
+                /* someone else's: derivation ignores it, and its output is
+                 * the unchanged state (docs/l2-protocol.md §8) */
+                sl->owner = FOREIGN;
+                sl->after = *before;
+                memset(sl->after.withdrawals_root, 0, 32);
+                lm_output_root(sl->root, &sl->after);
+                sl->l2_block = before_block;
+                LM_WARN(LOG, "L1 batch %zu is not ours: its output is the unchanged state", scanned);
+            }
+            scanned++;
             continue;
+        }
         lm_l1_receipt r;
-        if (b.number == on_l1) {
-            uint8_t *data;
-            size_t len;
-            if (encode_batch(s, &b, &data, &len, &err) != LM_OK) {
-                LM_ERROR(LOG, "batch %llu: %s", (unsigned long long)b.number, err.msg);
+        if (outputs < on_l1) {
+            const l1_slot *sl = &slots[outputs];
+            if (lm_rollup_propose_output(&proposer, d, outputs, sl->root, sl->l2_block, &r, &err) !=
+                LM_OK) {
+                LM_WARN(LOG, "output %llu: %s", (unsigned long long)outputs, err.msg);
+                proposer.nonce_known = false; /* re-read from L1 before the next send */
                 goto pause;
             }
-            lm_code rc = lm_rollup_append_batch(&batcher, d, data, len, &r, &err);
-            free(data);
-            if (rc != LM_OK) {
-                LM_WARN(LOG, "batch %llu: %s", (unsigned long long)b.number, err.msg);
-                batcher.nonce_known = false; /* re-read from L1 before the next send */
-                goto pause;
-            }
-            LM_INFO(LOG, "batch %llu posted: blocks %llu..%llu, %zu bytes, L1 block %llu, gas %llu",
-                    (unsigned long long)b.number, (unsigned long long)b.first_block,
-                    (unsigned long long)b.last_block, len, (unsigned long long)r.block_number,
-                    (unsigned long long)r.gas_used);
-            pthread_mutex_lock(&s->mu);
-            s->stats.batches_posted++;
-            s->stats.l1_gas_used += r.gas_used;
-            s->stats.l1_batch_bytes += len;
-            if (b.closed_at.tv_sec)
-                s->stats.batch_post_ms_sum += seq_ms_since(&b.closed_at);
-            s->stats.txs_posted += b.tx_count;
-            pthread_mutex_unlock(&s->mu);
-            lm_l1_receipt_free(&r);
-            continue; /* re-read L1 before proposing */
-        }
-        if (b.number == outputs) {
-            if (lm_rollup_propose_output(&proposer, d, b.number, b.output_root, b.last_block, &r,
-                                         &err) != LM_OK) {
-                LM_WARN(LOG, "output %llu: %s", (unsigned long long)b.number, err.msg);
-                proposer.nonce_known = false;
-                goto pause;
-            }
-            LM_INFO(LOG, "output %llu proposed (L2 block %llu)", (unsigned long long)b.number,
-                    (unsigned long long)b.last_block);
+            LM_INFO(LOG, "output %llu proposed (L2 block %llu)", (unsigned long long)outputs,
+                    (unsigned long long)sl->l2_block);
             pthread_mutex_lock(&s->mu);
             s->stats.outputs_proposed++;
             s->stats.l1_gas_used += r.gas_used;
@@ -514,16 +591,55 @@ void *seq_settler_main(void *arg)
             lm_l1_receipt_free(&r);
             continue;
         }
-        if (b.number < outputs) { /* settled: done with it */
-            pthread_mutex_lock(&s->mu);
-            s->settled_upto = b.number + 1;
-            memmove(s->closed, s->closed + 1, (s->closed_len - 1) * sizeof *s->closed);
-            s->closed_len--;
-            pthread_mutex_unlock(&s->mu);
-            continue;
+        /* everything on L1 has its output: drop what is settled, post the next */
+        pthread_mutex_lock(&s->mu);
+        size_t drop = 0;
+        while (drop < s->closed_len && s->closed[drop].number < next_local)
+            drop++;
+        memmove(s->closed, s->closed + drop, (s->closed_len - drop) * sizeof *s->closed);
+        s->closed_len -= drop;
+        bool any = next_local < s->batch_number;
+        pthread_mutex_unlock(&s->mu);
+        if (!any)
+            goto idle;
+        seq_batch b;
+        uint8_t *data;
+        size_t len;
+        if (find_batch(s, next_local, &b, &err) != LM_OK || encode_batch(s, &b, &data, &len, &err) != LM_OK) {
+            LM_ERROR(LOG, "batch %llu: %s", (unsigned long long)next_local, err.msg);
+            goto pause;
         }
-        LM_ERROR(LOG, "output %llu expected, L1 wants %llu: waiting", (unsigned long long)b.number,
-                 (unsigned long long)outputs);
+        lm_code rc = lm_rollup_append_batch(&batcher, d, data, len, &r, &err);
+        free(data);
+        if (rc != LM_OK) {
+            LM_WARN(LOG, "batch %llu: %s", (unsigned long long)b.number, err.msg);
+            batcher.nonce_known = false;
+            goto pause;
+        }
+        LM_INFO(LOG, "batch %llu posted: blocks %llu..%llu, %zu bytes, L1 block %llu, gas %llu",
+                (unsigned long long)b.number, (unsigned long long)b.first_block,
+                (unsigned long long)b.last_block, len, (unsigned long long)r.block_number,
+                (unsigned long long)r.gas_used);
+        pthread_mutex_lock(&s->mu);
+        s->stats.batches_posted++;
+        s->stats.l1_gas_used += r.gas_used;
+        s->stats.l1_batch_bytes += len;
+        s->stats.txs_posted += b.tx_count;
+        if (b.closed_at.tv_sec)
+            s->stats.batch_post_ms_sum += seq_ms_since(&b.closed_at);
+        pthread_mutex_unlock(&s->mu);
+        lm_l1_receipt_free(&r);
+        continue; /* the next round finds it on L1 and proposes its output */
+    idle:
+        pthread_mutex_lock(&s->mu);
+        if (!atomic_load(&s->stop)) {
+            struct timespec dl;
+            clock_gettime(CLOCK_REALTIME, &dl);
+            dl.tv_sec += 1;
+            pthread_cond_timedwait(&s->settle_cv, &s->mu, &dl);
+        }
+        pthread_mutex_unlock(&s->mu);
+        continue;
     pause:
         for (int i = 0; i < 10 && !atomic_load(&s->stop); i++) {
             struct timespec ts = {0, 100000000L};
@@ -531,6 +647,7 @@ void *seq_settler_main(void *arg)
         }
     }
 out:
+    free(slots);
     if (have_b)
         lm_l1_signer_free(&batcher);
     if (have_p)

@@ -387,12 +387,12 @@ static bool build_block(lm_seq *s, build_buf *bb)
         if (s->closed_len < s->closed_cap)
             s->closed[s->closed_len++] = closed;
         s->stats.batches_closed++;
+        s->batch_number++;
         pthread_cond_signal(&s->settle_cv);
         pthread_mutex_unlock(&s->mu);
         LM_INFO(LOG, "batch %llu closed: blocks %llu..%llu, %u withdrawal(s)",
                 (unsigned long long)closed.number, (unsigned long long)closed.first_block,
                 (unsigned long long)closed.last_block, closed.withdrawal_count);
-        s->batch_number++;
         s->batch_blocks = 0;
         s->batch_txs = 0;
         s->stf.withdrawal_count = 0;
@@ -654,6 +654,7 @@ void lm_seq_stop(lm_seq *s)
     free(s->withdrawals);
     free(s->pending);
     free(s->closed);
+    free(s->l1_index);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->settle_cv);
     free(s);

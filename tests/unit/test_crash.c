@@ -15,8 +15,9 @@
  *   acknowledged transaction, and finds no output root mismatch.
  * test_foreign_batch: garbage posted to Rollup.appendBatch with the
  *   batcher's key while the node runs: the node stays up and loses nothing,
- *   the follower ignores the garbage and still agrees. Skipped unless
- *   LM_TEST_FOREIGN_BATCH=1: it fails today (the settler's known bug, below).
+ *   the follower ignores the garbage and still agrees: the settler finds
+ *   its own batches on L1 by hash and proposes the unchanged output for
+ *   the foreign one.
  *
  * LM_CRASH_SEED=N changes the kill moments and their number (3 to 5).
  * The node runs as a child process (LM_BINARY_DIR "/lamina"); its output
@@ -886,14 +887,6 @@ static void test_foreign_batch(void **state)
     (void)state;
     lm_err err;
     lm_code rc;
-    const char *run = getenv("LM_TEST_FOREIGN_BATCH");
-    if (!run || strcmp(run, "1") != 0) {
-        printf("  KNOWN BUG, skipped (LM_TEST_FOREIGN_BATCH=1 runs it): the settler takes a "
-               "foreign batch at its index for its own (src/node/seq_settle.c compares only "
-               "Rollup.batchCount), never posts its blocks and proposes an output that "
-               "derivation cannot match\n");
-        skip();
-    }
     assert_true(W.node > 0);
     send_more(1, 3, "before the garbage");
     /* garbage posted to the Rollup inbox with the batcher's own key, while
