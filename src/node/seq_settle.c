@@ -596,8 +596,10 @@ void *seq_settler_main(void *arg)
         size_t drop = 0;
         while (drop < s->closed_len && s->closed[drop].number < next_local)
             drop++;
-        memmove(s->closed, s->closed + drop, (s->closed_len - drop) * sizeof *s->closed);
-        s->closed_len -= drop;
+        if (drop) {
+            memmove(s->closed, s->closed + drop, (s->closed_len - drop) * sizeof *s->closed);
+            s->closed_len -= drop;
+        }
         bool any = next_local < s->batch_number;
         pthread_mutex_unlock(&s->mu);
         if (!any)

@@ -360,8 +360,11 @@ static bool build_block(lm_seq *s, build_buf *bb)
                                 "position", (json_int_t)i));
     }
     pthread_mutex_lock(&s->mu);
-    memmove(s->pending, s->pending + applied_msgs, (s->pending_len - applied_msgs) * sizeof *s->pending);
-    s->pending_len -= applied_msgs;
+    if (applied_msgs) {
+        memmove(s->pending, s->pending + applied_msgs,
+                (s->pending_len - applied_msgs) * sizeof *s->pending);
+        s->pending_len -= applied_msgs;
+    }
     s->stats.blocks++;
     s->stats.txs_included += kept;
     s->stats.l1_messages += applied_msgs;
