@@ -11,28 +11,6 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 contract BridgeTest is Fixture {
-    event AssetRegistered(uint32 indexed assetId, address indexed token, uint256 unit);
-    event Deposit(
-        uint256 indexed messageIndex,
-        address indexed from,
-        address indexed l2Recipient,
-        uint32 assetId,
-        uint64 amount,
-        uint64 l1Block,
-        bytes32 queueHash
-    );
-    event ForcedWithdrawal(
-        uint256 indexed messageIndex,
-        address indexed l2Account,
-        address indexed l1Recipient,
-        uint32 assetId,
-        uint64 amount,
-        uint64 l1Block,
-        bytes32 queueHash
-    );
-    event ForcedTransaction(
-        uint256 indexed messageIndex, address indexed from, bytes l2Tx, uint64 l1Block, bytes32 queueHash
-    );
 
     function unauthorized(address who, bytes32 role) internal pure returns (bytes memory) {
         return abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, who, role);
@@ -62,7 +40,7 @@ contract BridgeTest is Fixture {
     function test_registerToken_assignsIdsInOrder() public {
         MockERC20 t = new MockERC20("T", "T", 18);
         vm.expectEmit(true, true, false, true, address(bridge));
-        emit AssetRegistered(4, address(t), 1e12);
+        emit Bridge.AssetRegistered(4, address(t), 1e12);
         vm.prank(tokenAdmin);
         assertEq(bridge.registerToken(address(t), 1e12), 4, "next id");
         assertEq(bridge.assetIdOf(address(t)), 4, "lookup");
@@ -112,7 +90,7 @@ contract BridgeTest is Fixture {
         bytes32 msgHash = LaminaHashes.depositMessage(0, 500, alice, bob, 0, 1_500_000_000);
         bytes32 q = LaminaHashes.chain(bytes32(0), msgHash);
         vm.expectEmit(true, true, true, true, address(bridge));
-        emit Deposit(0, alice, bob, 0, 1_500_000_000, 500, q);
+        emit Bridge.Deposit(0, alice, bob, 0, 1_500_000_000, 500, q);
         vm.prank(alice);
         assertEq(bridge.depositETH{value: 1.5 ether}(bob), 0, "message 0");
         assertEq(bridge.queueHash(0), q, "queue hash");
@@ -188,7 +166,7 @@ contract BridgeTest is Fixture {
         vm.roll(777);
         bytes32 q = LaminaHashes.chain(bytes32(0), LaminaHashes.depositMessage(0, 777, alice, bob, USDC_ID, 25e6));
         vm.expectEmit(true, true, true, true, address(bridge));
-        emit Deposit(0, alice, bob, USDC_ID, 25e6, 777, q);
+        emit Bridge.Deposit(0, alice, bob, USDC_ID, 25e6, 777, q);
         vm.prank(alice);
         assertEq(bridge.depositERC20(address(usdc), 25e6, bob), 0, "message 0");
         assertEq(usdc.balanceOf(address(bridge)), 25e6, "held");
@@ -202,7 +180,7 @@ contract BridgeTest is Fixture {
         vm.startPrank(alice);
         weth.approve(address(bridge), type(uint256).max);
         vm.expectEmit(true, true, true, true, address(bridge));
-        emit Deposit(
+        emit Bridge.Deposit(
             0,
             alice,
             alice,
@@ -288,7 +266,7 @@ contract BridgeTest is Fixture {
         bytes32 q =
             LaminaHashes.chain(bridge.queueHash(0), LaminaHashes.forcedWithdrawalMessage(1, 900, alice, bob, 0, 123));
         vm.expectEmit(true, true, true, true, address(bridge));
-        emit ForcedWithdrawal(1, alice, bob, 0, 123, 900, q);
+        emit Bridge.ForcedWithdrawal(1, alice, bob, 0, 123, 900, q);
         vm.prank(alice);
         assertEq(bridge.forceWithdrawal(0, 123, bob), 1, "message 1");
         assertEq(bridge.queueHash(1), q, "queue");
@@ -310,7 +288,7 @@ contract BridgeTest is Fixture {
         vm.roll(901);
         bytes32 q = LaminaHashes.chain(bytes32(0), LaminaHashes.forcedTxMessage(0, 901, alice, keccak256(l2Tx)));
         vm.expectEmit(true, true, false, true, address(bridge));
-        emit ForcedTransaction(0, alice, l2Tx, 901, q);
+        emit Bridge.ForcedTransaction(0, alice, l2Tx, 901, q);
         vm.prank(alice);
         assertEq(bridge.forceTransaction(l2Tx), 0, "message 0");
         assertEq(bridge.queueHash(0), q, "queue");

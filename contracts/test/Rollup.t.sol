@@ -13,23 +13,6 @@ contract RollupTest is Fixture {
     bytes32 internal constant ROOT_B = keccak256("output B");
     bytes32 internal constant ROOT_C = keccak256("output C");
 
-    event BatchAppended(uint256 indexed index, bytes32 hash, uint256 l1Block);
-    event OutputProposed(
-        uint256 indexed index,
-        bytes32 indexed outputRoot,
-        address indexed proposer,
-        uint64 l2BlockNumber,
-        uint256 bond,
-        uint64 finalizesAt
-    );
-    event OutputProven(uint256 indexed index, address indexed prover);
-    event OutputFinalized(uint256 indexed index, address indexed proposer, uint256 bond);
-    event OutputsInvalidated(uint256 indexed fromIndex, uint256 toIndex, address indexed beneficiary, uint256 bonds);
-    event ChallengeWindowSet(uint64 oldValue, uint64 newValue);
-    event ProposalBondSet(uint96 oldValue, uint96 newValue);
-    event BatcherTimeoutSet(uint64 oldValue, uint64 newValue);
-    event ProposerTimeoutSet(uint64 oldValue, uint64 newValue);
-    event ValidityVerifierSet(address oldValue, address newValue);
 
     function unauthorized(address who, bytes32 role) internal pure returns (bytes memory) {
         return abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, who, role);
@@ -58,13 +41,13 @@ contract RollupTest is Fixture {
 
     function test_constructor_emitsParameterEvents() public {
         vm.expectEmit(false, false, false, true);
-        emit ChallengeWindowSet(0, CHALLENGE);
+        emit Rollup.ChallengeWindowSet(0, CHALLENGE);
         vm.expectEmit(false, false, false, true);
-        emit ProposalBondSet(0, BOND);
+        emit Rollup.ProposalBondSet(0, BOND);
         vm.expectEmit(false, false, false, true);
-        emit BatcherTimeoutSet(0, BATCHER_TIMEOUT);
+        emit Rollup.BatcherTimeoutSet(0, BATCHER_TIMEOUT);
         vm.expectEmit(false, false, false, true);
-        emit ProposerTimeoutSet(0, PROPOSER_TIMEOUT);
+        emit Rollup.ProposerTimeoutSet(0, PROPOSER_TIMEOUT);
         new Rollup(admin, address(0), address(0), defaultConfig(Rollup.Mode.Zk));
     }
 
@@ -115,7 +98,7 @@ contract RollupTest is Fixture {
         bytes memory data = hex"0102030405";
         vm.roll(12345);
         vm.expectEmit(true, false, false, true, address(rollup));
-        emit BatchAppended(0, keccak256(data), 12345);
+        emit Rollup.BatchAppended(0, keccak256(data), 12345);
         uint256 idx = appendBatch(rollup, data);
         assertEq(idx, 0, "index 0");
         Rollup.Batch memory b = rollup.batch(0);
@@ -183,7 +166,7 @@ contract RollupTest is Fixture {
     function test_proposeOutput_recordsAndEmits() public {
         appendBatch(rollup, hex"01");
         vm.expectEmit(true, true, true, true, address(rollup));
-        emit OutputProposed(0, ROOT_A, proposer, 7, BOND, uint64(block.timestamp) + CHALLENGE);
+        emit Rollup.OutputProposed(0, ROOT_A, proposer, 7, BOND, uint64(block.timestamp) + CHALLENGE);
         vm.prank(proposer);
         rollup.proposeOutput{value: BOND}(0, ROOT_A, 7);
         Rollup.Output memory o = rollup.output(0);
@@ -319,7 +302,7 @@ contract RollupTest is Fixture {
         vm.warp(block.timestamp + CHALLENGE);
         uint256 before = proposer.balance;
         vm.expectEmit(true, true, false, true, address(rollup));
-        emit OutputFinalized(0, proposer, BOND);
+        emit Rollup.OutputFinalized(0, proposer, BOND);
         vm.prank(stranger);
         rollup.finalizeOutput(0);
         assertEq(proposer.balance, before + BOND, "bond back");
@@ -426,7 +409,7 @@ contract RollupTest is Fixture {
 
         uint256 before = bob.balance;
         vm.expectEmit(true, true, false, true, address(rollup));
-        emit OutputsInvalidated(1, 3, bob, 4 ether);
+        emit Rollup.OutputsInvalidated(1, 3, bob, 4 ether);
         vm.prank(disputeGame);
         rollup.invalidateOutputs(1, bob);
         assertEq(bob.balance, before + 4 ether, "bonds of outputs 1 and 2");
@@ -509,7 +492,7 @@ contract RollupTest is Fixture {
     function test_proveOutput_finalizesAtOnce() public {
         MockVerifier v = new MockVerifier();
         vm.expectEmit(false, false, false, true, address(rollup));
-        emit ValidityVerifierSet(address(0), address(v));
+        emit Rollup.ValidityVerifierSet(address(0), address(v));
         vm.prank(admin);
         rollup.setValidityVerifier(v);
         appendAndPropose(rollup, ROOT_A);
@@ -525,9 +508,9 @@ contract RollupTest is Fixture {
 
         uint256 before = proposer.balance;
         vm.expectEmit(true, true, false, true, address(rollup));
-        emit OutputProven(0, stranger);
+        emit Rollup.OutputProven(0, stranger);
         vm.expectEmit(true, true, false, true, address(rollup));
-        emit OutputFinalized(0, proposer, BOND);
+        emit Rollup.OutputFinalized(0, proposer, BOND);
         vm.prank(stranger);
         rollup.proveOutput(0, proof0);
         assertTrue(rollup.isFinalized(0), "final without waiting");
@@ -594,7 +577,7 @@ contract RollupTest is Fixture {
         vm.warp(t0 + CHALLENGE);
         uint256 before = stranger.balance;
         vm.expectEmit(true, true, false, true, address(zk));
-        emit OutputsInvalidated(0, 2, stranger, 2 * BOND);
+        emit Rollup.OutputsInvalidated(0, 2, stranger, 2 * BOND);
         vm.prank(stranger);
         zk.pruneUnproven(0);
         assertEq(stranger.balance, before + 2 * BOND, "bonds to the pruner");
@@ -614,16 +597,16 @@ contract RollupTest is Fixture {
     function test_setters_emitAndApply() public {
         vm.startPrank(admin);
         vm.expectEmit(false, false, false, true, address(rollup));
-        emit ChallengeWindowSet(CHALLENGE, 5);
+        emit Rollup.ChallengeWindowSet(CHALLENGE, 5);
         rollup.setChallengeWindow(5);
         vm.expectEmit(false, false, false, true, address(rollup));
-        emit ProposalBondSet(BOND, 3 ether);
+        emit Rollup.ProposalBondSet(BOND, 3 ether);
         rollup.setProposalBond(3 ether);
         vm.expectEmit(false, false, false, true, address(rollup));
-        emit BatcherTimeoutSet(BATCHER_TIMEOUT, 60);
+        emit Rollup.BatcherTimeoutSet(BATCHER_TIMEOUT, 60);
         rollup.setBatcherTimeout(60);
         vm.expectEmit(false, false, false, true, address(rollup));
-        emit ProposerTimeoutSet(PROPOSER_TIMEOUT, 120);
+        emit Rollup.ProposerTimeoutSet(PROPOSER_TIMEOUT, 120);
         rollup.setProposerTimeout(120);
         vm.stopPrank();
         assertEq(rollup.challengeWindow(), 5, "window");

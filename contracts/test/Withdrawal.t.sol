@@ -11,14 +11,6 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 contract WithdrawalTest is Fixture {
-    event WithdrawalFinalized(
-        bytes32 indexed leaf,
-        uint64 indexed withdrawalId,
-        uint256 indexed outputIndex,
-        address l1Recipient,
-        uint32 assetId,
-        uint64 amount
-    );
 
     Withdrawal[] internal ws;
     bytes32[] internal leaves;
@@ -53,7 +45,7 @@ contract WithdrawalTest is Fixture {
         bytes32[] memory proof = proofFor(0);
         uint256 before = bob.balance;
         vm.expectEmit(true, true, true, true, address(bridge));
-        emit WithdrawalFinalized(leaves[0], 0, idx, bob, 0, 2_500_000_000);
+        emit Bridge.WithdrawalFinalized(leaves[0], 0, idx, bob, 0, 2_500_000_000);
         vm.prank(stranger); // anyone may relay
         bridge.finalizeWithdrawal(idx, o, ws[0], 0, proof);
         assertEq(bob.balance, before + 2.5 ether, "paid amount * 1 gwei");
