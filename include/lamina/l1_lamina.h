@@ -222,6 +222,13 @@ typedef struct lm_output_event {
 
 LM_MUST_CHECK lm_code lm_decode_output_log(lm_output_event *out, const lm_l1_log *log, lm_err *err);
 
+/* The logs of contract addr in the inclusive L1 block range whose topic 0
+ * is any of topics[0..n_topics), appended to *logs (paged by lm_rpc_get_logs). */
+LM_MUST_CHECK lm_code lm_lamina_fetch_logs(lm_rpc *rpc, lm_l1_logs *logs, const uint8_t addr[20],
+                                           uint64_t from, uint64_t to,
+                                           const uint8_t (*topics)[32], size_t n_topics,
+                                           lm_err *err);
+
 /* Queued messages (deposits, forced withdrawals, forced transactions) in the
  * inclusive L1 block range, in queue order.
  * Out: *out (malloc'ed, free()) and *n.

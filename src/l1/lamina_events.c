@@ -154,8 +154,8 @@ lm_code lm_decode_output_log(lm_output_event *out, const lm_l1_log *log, lm_err 
 }
 
 /* Fetches the logs of one contract with any of the given topics 0. */
-static lm_code fetch(lm_rpc *rpc, lm_l1_logs *logs, const uint8_t addr[20], uint64_t from,
-                     uint64_t to, const uint8_t (*topics)[32], size_t n_topics, lm_err *err)
+lm_code lm_lamina_fetch_logs(lm_rpc *rpc, lm_l1_logs *logs, const uint8_t addr[20], uint64_t from,
+                             uint64_t to, const uint8_t (*topics)[32], size_t n_topics, lm_err *err)
 {
     lm_l1_log_filter f;
     memset(&f, 0, sizeof f);
@@ -177,7 +177,7 @@ static lm_code fetch_decoded(lm_rpc *rpc, const uint8_t addr[20], uint64_t from,
                              decode_fn decode, void **out, size_t *n, lm_err *err)
 {
     lm_l1_logs logs = {0};
-    lm_code rc = fetch(rpc, &logs, addr, from, to, topics, nt, err);
+    lm_code rc = lm_lamina_fetch_logs(rpc, &logs, addr, from, to, topics, nt, err);
     uint8_t *v = NULL;
     if (rc == LM_OK && !(v = calloc(logs.len ? logs.len : 1, elem_size)))
         rc = lm_err_set(err, LM_ENOMEM, "out of memory");

@@ -299,16 +299,9 @@ static lm_code read_messages(lm_derive *f, uint64_t from, uint64_t to, size_t *a
     lm_topic_deposit(topics[0]);
     lm_topic_forced_withdrawal(topics[1]);
     lm_topic_forced_transaction(topics[2]);
-    lm_l1_log_filter fl;
-    memset(&fl, 0, sizeof fl);
-    fl.from_block = from;
-    fl.to_block = to;
-    fl.addresses = (const uint8_t (*)[20])f->d.bridge;
-    fl.n_addresses = 1;
-    fl.topics[0] = (const uint8_t (*)[32])topics;
-    fl.n_topics[0] = 3;
     lm_l1_logs logs = {0};
-    lm_code rc = lm_rpc_get_logs(f->rpc, &logs, &fl, err);
+    lm_code rc = lm_lamina_fetch_logs(f->rpc, &logs, f->d.bridge, from, to,
+                                      (const uint8_t (*)[32])topics, 3, err);
     size_t start = f->n_msgs;
     for (size_t i = 0; rc == LM_OK && i < logs.len; i++) {
         const lm_l1_log *log = &logs.v[i];
@@ -391,16 +384,9 @@ static lm_code read_outputs(lm_derive *f, uint64_t from, uint64_t to, output_see
 {
     uint8_t topic[1][32];
     lm_topic_output_proposed(topic[0]);
-    lm_l1_log_filter fl;
-    memset(&fl, 0, sizeof fl);
-    fl.from_block = from;
-    fl.to_block = to;
-    fl.addresses = (const uint8_t (*)[20])f->d.rollup;
-    fl.n_addresses = 1;
-    fl.topics[0] = (const uint8_t (*)[32])topic;
-    fl.n_topics[0] = 1;
     lm_l1_logs logs = {0};
-    lm_code rc = lm_rpc_get_logs(f->rpc, &logs, &fl, err);
+    lm_code rc = lm_lamina_fetch_logs(f->rpc, &logs, f->d.rollup, from, to,
+                                      (const uint8_t (*)[32])topic, 1, err);
     output_seen *v = NULL;
     size_t k = 0;
     if (rc == LM_OK) {

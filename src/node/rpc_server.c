@@ -738,6 +738,18 @@ static const method *find_method(const lm_rpcd *s, const char *name)
     return NULL;
 }
 
+/* Subscriptions live on a WebSocket connection: over HTTP the method does
+ * not exist. Returns: true on WebSocket, else answers the call. */
+static bool ws_only(lm_rpcd_call *call, const char *name)
+{
+    if (call->c->is_ws)
+        return true;
+    char text[96];
+    snprintf(text, sizeof text, "%s is only available over WebSocket", name);
+    lm_rpcd_call_error(call, LM_RPCD_METHOD_NOT_FOUND, text, NULL);
+    return false;
+}
+
 static void builtin_subscribe(lm_rpcd_call *call, json_t *params);
 static void builtin_unsubscribe(lm_rpcd_call *call, json_t *params);
 
@@ -1063,11 +1075,8 @@ static void builtin_subscribe(lm_rpcd_call *call, json_t *params)
 {
     lm_rpcd *s = call->s;
     conn *c = call->c;
-    if (!c->is_ws) {
-        lm_rpcd_call_error(call, LM_RPCD_METHOD_NOT_FOUND,
-                           "lamina_subscribe is only available over WebSocket", NULL);
+    if (!ws_only(call, "lamina_subscribe"))
         return;
-    }
     json_t *tn = json_array_get(params, 0);
     json_t *kp = json_array_get(params, 1);
     if (!json_is_array(params) || !json_is_string(tn) || json_array_size(params) > 2) {
@@ -1123,11 +1132,8 @@ static void builtin_unsubscribe(lm_rpcd_call *call, json_t *params)
 {
     lm_rpcd *s = call->s;
     conn *c = call->c;
-    if (!c->is_ws) {
-        lm_rpcd_call_error(call, LM_RPCD_METHOD_NOT_FOUND,
-                           "lamina_unsubscribe is only available over WebSocket", NULL);
+    if (!ws_only(call, "lamina_unsubscribe"))
         return;
-    }
     json_t *idp = json_array_get(params, 0);
     if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_string(idp)) {
         lm_rpcd_call_error(call, LM_RPCD_INVALID_PARAMS, "Invalid params",
