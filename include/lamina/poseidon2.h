@@ -43,7 +43,8 @@
 #define LM_P2_TAG_BYTES 2u
 
 /* Applies the Poseidon2 permutation to state in place.
- * In/Out: state, 12 elements (each reduced mod p on entry). */
+ * In/Out: state, 12 words: on entry any uint64_t (a word >= p counts as its
+ *         value mod p); on return 12 canonical elements. Constant time. */
 void lm_poseidon2_permute(lm_gl state[LM_P2_WIDTH]);
 
 /* 2-to-1 compression for Merkle nodes: permute (left ‖ right ‖ 0,0,0,0)

@@ -69,6 +69,51 @@ static void test_permute_zero(void **state)
         assert_true(s[i] == want[i]);
 }
 
+/* Large inputs, where the permutation's unreduced (lazy) sums come closest
+ * to their bounds: every word p - 1, every word 2^64 - 1 (not canonical: the
+ * value 2^32 - 2), and p - 1 alternating with 2^32 - 1. Known answers from
+ * tests/vectors/poseidon2_model.py (plain Python, reduced at every step). */
+static void test_permute_extremes(void **state)
+{
+    (void)state;
+    static const uint64_t want_pm1[12] = {
+        0x3f56a9a7aa786049ull, 0xf320150bc2d01e34ull, 0x06e3150b85cd1fc6ull, 0xaf7493cbe0918063ull,
+        0xe13c55e947c18211ull, 0x499b83527cb38e47ull, 0x51e3f3dc2c5b0a2dull, 0x7eb3696091d3fb64ull,
+        0x35ff59edc014bc95ull, 0xfda3001e8f6852d5ull, 0x5f67d6471c4391abull, 0x6484973933877089ull,
+    };
+    static const uint64_t want_max[12] = { /* permute(2^32 - 2, ..., 2^32 - 2) */
+        0x544e1c4095336a53ull, 0xf55725b9278e965bull, 0xd828e4776e336accull, 0x30579349f2c0243cull,
+        0xd81c01164d233d3eull, 0xd14102185a75b059ull, 0x87cefb041d99e518ull, 0xd5861a50fb46013aull,
+        0x83eced75f392caf6ull, 0xa99c5d9f98ecc7f0ull, 0x2b17695cec494b29ull, 0xbdb383561676125full,
+    };
+    static const uint64_t want_alt[12] = {
+        0x17b0ee258c1b084dull, 0x16d7d6db9af66492ull, 0x661187e7959ff3e2ull, 0x39974de5ec96a15bull,
+        0xd51054b08c1aabb4ull, 0x00ec618640545aa5ull, 0x72c6a7cda96a63dfull, 0x48ed9a55737475f1ull,
+        0x013e360eef189106ull, 0x62f8117d3b461270ull, 0x2c769d593572f0ceull, 0x02ad15a71c1ded6dull,
+    };
+    lm_gl s[12];
+    for (int i = 0; i < 12; i++)
+        s[i] = P - 1;
+    lm_poseidon2_permute(s);
+    for (int i = 0; i < 12; i++)
+        assert_true(s[i] == want_pm1[i]);
+    for (int i = 0; i < 12; i++)
+        s[i] = UINT64_MAX;
+    lm_poseidon2_permute(s);
+    for (int i = 0; i < 12; i++)
+        assert_true(s[i] == want_max[i]);
+    for (int i = 0; i < 12; i++)
+        s[i] = UINT64_C(0xfffffffe);
+    lm_poseidon2_permute(s);
+    for (int i = 0; i < 12; i++)
+        assert_true(s[i] == want_max[i]);
+    for (int i = 0; i < 12; i++)
+        s[i] = (i % 2) ? P - 1 : UINT64_C(0xffffffff);
+    lm_poseidon2_permute(s);
+    for (int i = 0; i < 12; i++)
+        assert_true(s[i] == want_alt[i]);
+}
+
 static void test_compress_vectors(void **state)
 {
     (void)state;
@@ -303,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_kat),
         cmocka_unit_test(test_permute_zero),
+        cmocka_unit_test(test_permute_extremes),
         cmocka_unit_test(test_compress_vectors),
         cmocka_unit_test(test_compress_properties),
         cmocka_unit_test(test_hash_vectors),
