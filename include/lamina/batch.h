@@ -52,9 +52,14 @@ typedef enum lm_batch_compression {
     LM_BATCH_ZSTD = 1, /* the body is one zstd frame (RFC 8878) */
 } lm_batch_compression;
 
-/* The encoder's zstd level. It does not bind decoders (any valid frame is
- * accepted) but makes the encoder's output reproducible. */
+/* The encoder's default zstd level. It does not bind decoders (any valid
+ * frame is accepted) but makes the encoder's output reproducible: the
+ * vectors of docs/batch-format.md use it. A batch is mostly signatures,
+ * which do not compress, so lower levels cost almost nothing in size and
+ * are many times faster (lm_batch_params.zstd_level; the sequencer uses
+ * LM_BATCH_ZSTD_LEVEL_FAST). */
 #define LM_BATCH_ZSTD_LEVEL 19
+#define LM_BATCH_ZSTD_LEVEL_FAST 6
 /* Frames that need a window above 2^24 bytes (16 MiB) are rejected. */
 #define LM_BATCH_ZSTD_WINDOW_LOG_MAX 24
 /* Rollup.MAX_BATCH_BYTES: the most appendBatch accepts (contracts). */
@@ -94,6 +99,7 @@ typedef struct lm_batch_params {
     uint64_t chain_id; /* every tx's chain_id */
     lm_batch_resolver resolver;
     const lm_batch_limits *limits; /* NULL: lm_batch_default_limits */
+    int zstd_level; /* encoder only: 1..22, 0 = LM_BATCH_ZSTD_LEVEL */
 } lm_batch_params;
 
 /* ---- blocks ---------------------------------------------------------------- */

@@ -313,12 +313,17 @@ static void write_payload(wr *w, const lm_batch_block *blocks, size_t n, const u
 }
 
 static lm_code zstd_compress(uint8_t *out, size_t cap, size_t *len, const uint8_t *in,
-                             size_t in_len, lm_err *err)
+                             size_t in_len, int level, lm_err *err)
 {
+    if (level == 0)
+        level = LM_BATCH_ZSTD_LEVEL;
+    if (level < 1 || level > ZSTD_maxCLevel())
+        return lm_err_set(err, LM_EINVAL, "batch encode: zstd level %d is not 1..%d", level,
+                          ZSTD_maxCLevel());
     ZSTD_CCtx *c = ZSTD_createCCtx();
     if (!c)
         return lm_err_set(err, LM_ENOMEM, "zstd: cannot allocate a compression context");
-    size_t r = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, LM_BATCH_ZSTD_LEVEL);
+    size_t r = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
     if (!ZSTD_isError(r))
         r = ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
     if (!ZSTD_isError(r))
@@ -399,7 +404,7 @@ static lm_code encode_inner(lm_arena *a, uint8_t *out, size_t out_cap, size_t *o
         memcpy(out + 2, payload, w.len);
         body = w.len;
     } else {
-        rc = zstd_compress(out + 2, out_cap - 2, &body, payload, w.len, err);
+        rc = zstd_compress(out + 2, out_cap - 2, &body, payload, w.len, params->zstd_level, err);
         if (rc)
             return rc;
     }

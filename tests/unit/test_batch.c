@@ -87,7 +87,7 @@ static lm_code ts_index_of(void *ctx, const uint8_t address[20], uint32_t *index
 
 static lm_batch_params params_for(test_state *s, uint64_t chain_id, const lm_batch_limits *lim)
 {
-    lm_batch_params p = {chain_id, {s, ts_address_of, ts_index_of}, lim};
+    lm_batch_params p = {chain_id, {s, ts_address_of, ts_index_of}, lim, 0};
     return p;
 }
 
@@ -547,6 +547,24 @@ static void test_vector_compressed(void **state)
                       ZSTD_versionString());
     }
     print_message("vector 2: payload %zu bytes, compressed %zu bytes\n", ulen - 2, zlen - 2);
+    /* another level: other bytes, the same blocks; a level zstd lacks: refused */
+    p.zstd_level = LM_BATCH_ZSTD_LEVEL_FAST;
+    size_t flen;
+    uint8_t *f = encode_ok(&flen, &p, v2_blocks, 3, LM_BATCH_ZSTD);
+    rc = decode_with(&b, &p, parent, f, flen, &err);
+    if (rc != LM_OK)
+        fail_msg("level %d: %s", p.zstd_level, err.msg);
+    assert_same_blocks(b.blocks, v2_blocks, 3);
+    uint8_t out[4096];
+    lm_arena_init(&a, arena_buf, ARENA_CAP);
+    for (int bad = 0; bad < 2; bad++) {
+        p.zstd_level = bad ? -1 : ZSTD_maxCLevel() + 1;
+        assert_int_equal(lm_batch_encode(&a, out, sizeof out, &flen, &p, v2_blocks, 3, LM_BATCH_ZSTD,
+                                         &err),
+                         LM_EINVAL);
+        assert_non_null(strstr(err.msg, "zstd level"));
+    }
+    free(f);
     free(u);
     free(z);
 }

@@ -32,6 +32,28 @@ static void test_hex_roundtrip(void **state)
     assert_int_equal(n, 0);
 }
 
+/* Every byte value, against the definition: 0-9, a-f, A-F and nothing else
+ * (the decoder is branch-free; this pins its arithmetic). */
+static void test_hex_digit_every_byte(void **state)
+{
+    (void)state;
+    const char *lower = "0123456789abcdef", *upper = "0123456789ABCDEF";
+    for (int c = 0; c < 256; c++) {
+        int want = -1;
+        for (int k = 0; k < 16; k++)
+            if (c == (unsigned char)lower[k] || c == (unsigned char)upper[k])
+                want = k;
+        assert_int_equal(lm_hex_digit((char)c), want);
+        char two[2] = {'a', (char)c};
+        uint8_t b;
+        size_t n;
+        assert_int_equal(lm_hex_decode(&b, 1, &n, two, 2, LM_HEX_PREFIX_FORBIDDEN, NULL),
+                         want < 0 ? LM_EINVAL : LM_OK);
+        if (want >= 0)
+            assert_int_equal(b, 0xa0 | want);
+    }
+}
+
 static void test_hex_rejects(void **state)
 {
     (void)state;
@@ -139,6 +161,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hex_roundtrip), cmocka_unit_test(test_hex_rejects),
+        cmocka_unit_test(test_hex_digit_every_byte),
         cmocka_unit_test(test_endian),        cmocka_unit_test(test_ct_equal),
         cmocka_unit_test(test_arena),         cmocka_unit_test(test_checked_u64),
         cmocka_unit_test(test_err),
