@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include "bench.h"
 #include "lamina/bytes.h"
@@ -26,10 +27,12 @@
 #include "lamina/log.h"
 #include "lamina/sequencer.h"
 
-#define THREADS 8
+#define THREADS 16
 #define BATCH 100
 #define SENDERS (THREADS * BATCH)
-#define ROUNDS 20
+/* rounds per client thread (LM_BENCH_NODE_ROUNDS, default 20) */
+static int g_rounds = 20;
+#define ROUNDS g_rounds
 
 typedef struct buf {
     char *p;
@@ -88,6 +91,7 @@ typedef struct load {
 static void *load_main(void *arg)
 {
     load *l = arg;
+    prctl(PR_SET_NAME, "bench-client"); /* shown by top -H and perf */
     CURL *c = curl_easy_init();
     buf resp = {0};
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
@@ -203,6 +207,14 @@ int bench_node(double seconds, double recover_1core, double recover_all)
 {
     (void)seconds;
     lm_log_set_level(LM_LOG_WARN);
+    /* for profiling: LM_BENCH_NODE_ROUNDS sets the load, LM_BENCH_NODE_ANVIL=0
+     * skips the anvil comparison */
+    const char *env = getenv("LM_BENCH_NODE_ROUNDS");
+    long rounds = env ? strtol(env, NULL, 10) : 0;
+    if (rounds > 0 && rounds <= 100000)
+        g_rounds = (int)rounds;
+    env = getenv("LM_BENCH_NODE_ANVIL");
+    bool with_anvil = !env || strcmp(env, "0") != 0;
     lm_err err;
     lm_anvil anvil;
     char dir[] = "/tmp/lamina-bench-XXXXXX";
@@ -263,7 +275,7 @@ int bench_node(double seconds, double recover_1core, double recover_all)
         goto out_seq;
 
     /* fund: the whale deposits, then pays every sender on L2 */
-    lm_u256 wei = lm_u256_from_u64(1000000000000000000ull);
+    lm_u256 wei = lm_u256_from_u64(10000000000000000000ull); /* 10 ETH */
     for (int i = 0; i < 1000 && l2_balance(&l2, a3.b) == 0; i++) {
         if (i == 0 && lm_bridge_deposit_eth(&whale_l1, &d, a3.b, &wei, NULL, &err) != LM_OK) {
             fprintf(stderr, "bench node: deposit: %s\n", err.msg);
@@ -303,7 +315,8 @@ int bench_node(double seconds, double recover_1core, double recover_all)
         for (unsigned i = 0; i < n; i++)
             free(hx[i]);
         if (ok != (int)n) {
-            fprintf(stderr, "bench node: funding wave: %d of %u accepted\n", ok, n);
+            fprintf(stderr, "bench node: funding wave: %d of %u accepted: %s\n", ok, n,
+                    resp.p ? resp.p : "");
             goto out_curl;
         }
     }
@@ -356,7 +369,10 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     seq = NULL;
     /* the same client and count against anvil: signed EIP-1559 ETH transfers */
     load la[THREADS];
-    {
+    memset(la, 0, sizeof la);
+    double a50 = 0, a99 = 0, anvil_tps = 0;
+    long anvil_acc = 0;
+    if (with_anvil) {
         for (unsigned i = 0; i < SENDERS; i++) { /* fund the senders on L1 */
             char p[128], t[43];
             lm_hex_encode(t, sa[i].b, 20, true);
@@ -401,11 +417,11 @@ int bench_node(double seconds, double recover_1core, double recover_all)
             }
         }
     }
-    double a50, a99;
-    double anvil_tps = run_load(la, &a50, &a99);
-    long anvil_acc = 0;
-    for (int t = 0; t < THREADS; t++)
-        anvil_acc += la[t].accepted;
+    if (with_anvil) {
+        anvil_tps = run_load(la, &a50, &a99);
+        for (int t = 0; t < THREADS; t++)
+            anvil_acc += la[t].accepted;
+    }
 
     printf("\nnode end to end: %d client threads, JSON-RPC batches of %d, %d senders, %ld transfers"
            " (signing them took %.1f s, not counted)\n",
@@ -437,7 +453,8 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     for (int t = 0; t < THREADS; t++)
         for (int r = 0; r < ROUNDS; r++) {
             free(ls[t].bodies[r]);
-            free(la[t].bodies[r]);
+            if (la[t].bodies)
+                free(la[t].bodies[r]);
         }
     for (int t = 0; t < THREADS; t++) {
         free(ls[t].bodies);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <sys/prctl.h>
 
 #include "lamina/log.h"
 
@@ -1687,6 +1688,7 @@ static void lws_log_emit(int level, const char *line)
 static void *server_main(void *arg)
 {
     lm_rpcd *s = arg;
+    prctl(PR_SET_NAME, "lm-rpc"); /* shown by top -H and perf */
     while (!atomic_load(&s->stop))
         if (lws_service(s->ctx, 0) < 0) {
             LM_ERROR(COMP, "the event loop failed; the server no longer answers");

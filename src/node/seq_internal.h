@@ -27,10 +27,17 @@ typedef struct seq_batch {
     struct timespec closed_at; /* in this process (zero after a restart) */
 } seq_batch;
 
-/* Batch sizing: a batch closes once it holds SEQ_BATCH_TXS transactions, and
- * blocks hold at most SEQ_MAX_BLOCK_TXS, so a batch holds fewer than their
- * sum: 767 x ~150 bytes (the worst case) fits LM_BATCH_L1_MAX_BYTES. */
-#define SEQ_BATCH_TXS 256
+/* Batch sizing: a batch closes once it holds SEQ_BATCH_TXS transactions,
+ * and a block takes no more than the open batch's room. The bound holds
+ * without compression (docs/batch-format.md): a transaction takes at most
+ * 150 payload bytes (kind 1, two new table addresses 2 x 20, two references
+ * 2 x 5, asset 5, amount, fee and nonce 3 x 10, r and s 64), a block header
+ * at most 71 (flags 1, four varints 4 x 10 less the fee recipient's 5,
+ * origin hash 32, tx count 3) and a batch at most 200 blocks, so
+ * 768 x 150 + 200 x 71 + 64 (payload head, zstd frame) = 129,464 bytes
+ * <= LM_BATCH_L1_MAX_BYTES (131,072). */
+#define SEQ_BATCH_TXS 768
+#define SEQ_BATCH_MAX_BLOCKS 200
 #define SEQ_MAX_VERIFIERS 8
 #define SEQ_VERIFY_QUEUE 16384
 #define SEQ_MAX_BLOCK_TXS 512

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "lamina/bytes.h"
 #include "lamina/keccak.h"
@@ -157,6 +158,7 @@ static void admit(lm_seq *s, const lm_tx *tx, uint64_t token)
 static void *verifier_main(void *arg)
 {
     lm_seq *s = arg;
+    prctl(PR_SET_NAME, "lm-verify"); /* shown by top -H and perf */
     for (;;) {
         pthread_mutex_lock(&s->vmu);
         while (s->vq_len == 0 && !atomic_load(&s->stop))

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include "lamina/bytes.h"
 #include "lamina/genesis.h"
@@ -78,6 +79,7 @@ static bool h_recover(void *ctx, const uint8_t digest[32], const uint8_t sig[65]
 static void *l1_main(void *arg)
 {
     lm_seq *s = arg;
+    prctl(PR_SET_NAME, "lm-l1"); /* shown by top -H and perf */
     lm_err err;
     while (!atomic_load(&s->stop)) {
         uint64_t head;
@@ -199,7 +201,11 @@ static bool build_block(lm_seq *s, build_buf *bb)
     lm_err err;
     struct timespec started;
     clock_gettime(CLOCK_MONOTONIC, &started);
-    size_t ntx = lm_mempool_take(&s->pool, bb->entries, s->cfg.max_block_txs);
+    /* a block never takes more than the open batch has room for */
+    size_t take = s->cfg.max_block_txs;
+    if (s->batch_txs + take > SEQ_BATCH_TXS)
+        take = s->batch_txs < SEQ_BATCH_TXS ? (size_t)(SEQ_BATCH_TXS - s->batch_txs) : 1;
+    size_t ntx = lm_mempool_take(&s->pool, bb->entries, take);
 
     /* the L1 origin and the messages it allows */
     pthread_mutex_lock(&s->mu);
@@ -316,9 +322,9 @@ static bool build_block(lm_seq *s, build_buf *bb)
     uint8_t hash[32];
     lm_block_hash(hash, &h);
 
-    /* A batch must fit one appendBatch (LM_BATCH_L1_MAX_BYTES): at most ~150
-     * bytes a transaction, so it closes once it holds SEQ_BATCH_TXS; with
-     * blocks of at most max_block_txs it never exceeds their sum. */
+    /* A batch must fit one appendBatch (LM_BATCH_L1_MAX_BYTES) even when
+     * nothing compresses: it closes once it holds SEQ_BATCH_TXS, and blocks
+     * take no more than the room left (seq_internal.h). */
     bool close = s->batch_blocks + 1 >= s->cfg.batch_max_blocks ||
                  s->batch_txs + kept >= SEQ_BATCH_TXS ||
                  seq_ms_since(&s->batch_started) >= s->cfg.batch_interval_ms;
@@ -422,6 +428,7 @@ answer_unbuilt:
 static void *builder_main(void *arg)
 {
     lm_seq *s = arg;
+    prctl(PR_SET_NAME, "lm-build"); /* shown by top -H and perf */
     size_t cap = s->cfg.max_block_txs;
     build_buf bb;
     bb.entries = calloc(cap, sizeof *bb.entries);
@@ -539,6 +546,8 @@ lm_code lm_seq_start(lm_seq **out, const lm_seq_config *config, lm_err *err)
         s->cfg.rpc_host = "127.0.0.1";
     if (!s->cfg.max_block_txs || s->cfg.max_block_txs > SEQ_MAX_BLOCK_TXS)
         s->cfg.max_block_txs = SEQ_MAX_BLOCK_TXS;
+    if (!s->cfg.batch_max_blocks || s->cfg.batch_max_blocks > SEQ_BATCH_MAX_BLOCKS)
+        s->cfg.batch_max_blocks = SEQ_BATCH_MAX_BLOCKS;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->settle_cv, NULL);
     atomic_init(&s->stop, false);
