@@ -57,7 +57,16 @@ typedef uint64_t lm_gl;
 
 /* Internal helpers end in '_'. Returns: all ones when b is true, zero
  * otherwise (for branch-free selects). */
-static inline uint64_t lm_gl_mask_(bool b) { return (uint64_t)0 - (uint64_t)b; }
+static inline uint64_t lm_gl_mask_(bool b)
+{
+    uint64_t m = (uint64_t)0 - (uint64_t)b;
+#if defined(__clang__) && (defined(__x86_64__) || defined(__aarch64__))
+    /* clang turns "x & mask" back into a branch on the data; an opaque
+     * value keeps it a mask (gcc keeps it without help) */
+    __asm__("" : "+r"(m));
+#endif
+    return m;
+}
 
 /* Returns: true when v is a canonical element (v < p). */
 static inline bool lm_gl_is_canonical(uint64_t v) { return v < LM_GL_P; }
