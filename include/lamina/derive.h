@@ -20,7 +20,9 @@
  * and after an L1 reorg that removed a batch it had derived, it re-derives
  * from genesis (DIR/state is emptied first).
  *
- * Threads: one thread uses a follower at a time. */
+ * Threads: one thread uses a follower at a time, except for
+ * lm_derive_get_stats, which any thread may call at any time (an HTTP
+ * server's, for /metrics: lamina/derive_serve.h). */
 #ifndef LAMINA_DERIVE_H
 #define LAMINA_DERIVE_H
 
@@ -73,6 +75,9 @@ typedef struct lm_derive_progress {
     uint64_t blocks_rejected;   /* invalid blocks (each drops the rest of its batch) */
     uint64_t messages;          /* L1 messages applied */
     uint64_t forced_messages;   /* of which forced by the sequencing window */
+    uint64_t deposits;          /* of which deposits, */
+    uint64_t forced_withdrawals; /* forced withdrawals */
+    uint64_t forced_txs;         /* and forced transactions (Bridge.forceTransaction) */
     uint32_t outputs_checked;   /* OutputProposed events compared */
     uint32_t mismatches;        /* of which did not match the derived output root */
     bool reorg;                 /* an L1 reorg was seen (and handled) */
@@ -148,6 +153,50 @@ LM_MUST_CHECK lm_code lm_derive_block_hash(const lm_derive *f, uint64_t number, 
 /* Returns: the output roots that did not match, counted since the last
  * (re-)derivation from genesis. */
 uint64_t lm_derive_mismatches(const lm_derive *f);
+
+/* ---- statistics (for /metrics) ------------------------------------------------- */
+
+/* Counters since lm_derive_open, summed over every poll (work redone by a
+ * re-derivation from genesis is counted again), and gauges as of the last
+ * poll. */
+typedef struct lm_derive_stats {
+    /* counters */
+    uint64_t polls;           /* lm_derive_poll calls that returned LM_OK */
+    uint64_t poll_errors;     /* ... and that returned an error */
+    uint64_t batches;         /* Rollup batches processed, whatever their status */
+    uint64_t batches_ignored; /* ignored whole: garbage, undecodable, not continuing */
+    uint64_t blocks;          /* L2 blocks derived (applied) */
+    uint64_t blocks_rejected; /* invalid blocks: each drops the rest of its batch, so
+                                 this is also the count of partial batches */
+    uint64_t deposits;        /* L1 messages applied, by kind */
+    uint64_t forced_withdrawals;
+    uint64_t forced_txs;
+    uint64_t forced_messages; /* of all those, applied by the sequencing-window rule
+                                 (the sequencer had omitted them) */
+    uint64_t outputs_checked; /* OutputProposed events compared */
+    uint64_t outputs_matched;
+    uint64_t outputs_mismatched;
+    uint64_t reorgs;        /* L1 reorgs seen (and handled) */
+    uint64_t rederivations; /* re-derivations from genesis (reorg, interrupted batch) */
+    /* gauges */
+    uint64_t l2_chain_id;   /* the deployment's */
+    uint64_t confirmations; /* the follower's option */
+    uint64_t l2_head;       /* the derived L2 head */
+    uint64_t batch_count;   /* batches derived (lm_derive_batch_count) */
+    uint64_t mismatches;    /* output roots mismatching now (lm_derive_mismatches) */
+    bool has_l1_head;       /* a poll read the L1 head */
+    uint64_t l1_head;       /* the L1 head block, as the last poll saw it */
+    uint64_t l1_head_timestamp;
+    bool has_l1_derived; /* an L1 block was read, and its header is known */
+    uint64_t l1_derived; /* the last L1 block read (everything up to it is derived) */
+    uint64_t l1_derived_timestamp;
+    uint64_t last_poll_unix_ms; /* wall clock at the end of the last LM_OK poll; 0: none */
+} lm_derive_stats;
+
+/* Out: *out, a consistent snapshot of f's statistics. Thread-safe: any
+ * thread may call it while another polls (a mutex held only while the
+ * poll publishes its results). */
+void lm_derive_get_stats(lm_derive *f, lm_derive_stats *out);
 
 /* The follower's state (read views: lm_statedb_store). Owned by f; valid
  * until the next lm_derive_poll (which may reopen it) or lm_derive_close. */

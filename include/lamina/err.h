@@ -28,6 +28,8 @@ typedef enum lm_code {
     LM_ERPC,       /* a JSON-RPC error object from the peer */
     LM_EPROTO,     /* a peer's answer is malformed */
     LM_ENOTFOUND,  /* the thing asked for does not exist */
+    LM_EDROPPED,   /* a sent L1 transaction will not be mined: gone from the chain and
+                      the node's pool, its nonce taken, or stuck behind a nonce gap */
     LM_ECODE_COUNT
 } lm_code;
 

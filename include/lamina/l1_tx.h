@@ -205,6 +205,9 @@ typedef struct lm_l1_wait_opts {
     uint32_t poll_ms;          /* default 500 */
     uint32_t confirmations;    /* 1 = included in a block; default 1 */
     uint32_t replace_after_ms; /* 0: never; else replace a tx not mined after this */
+    uint32_t drop_polls;       /* give up with LM_EDROPPED after this many polls in a row
+                                  that see the tx cannot be mined (below); 0: never;
+                                  default 2 */
 } lm_l1_wait_opts;
 
 void lm_l1_wait_opts_default(lm_l1_wait_opts *o);
@@ -212,9 +215,26 @@ void lm_l1_wait_opts_default(lm_l1_wait_opts *o);
 /* Waits until one of sent's hashes has a receipt in a block that is still
  * canonical with `confirmations` blocks (including its own) on the chain,
  * replacing the transaction with higher fees every replace_after_ms.
+ * While none of the hashes has a receipt, each poll also asks whether the
+ * transaction can still be mined; it cannot when
+ *   - none of the hashes is known to the node (eth_getTransactionByHash
+ *     null): an L1 reorg removed it and the node did not return it to its
+ *     pool, or the pool dropped it (counted once the node has shown one of
+ *     them during this wait, or after 10 * poll_ms: a transaction may take
+ *     a moment to reach every node behind a load balancer);
+ *   - the account's latest nonce is past sent->tx.nonce: another
+ *     transaction took the nonce;
+ *   - the account's latest and pending nonces are both below it: it is
+ *     queued behind a missing nonce (a gap; e.g. a stale local nonce after
+ *     a reorg removed an earlier transaction).
+ * Seen on drop_polls polls in a row (about drop_polls * poll_ms), the wait
+ * ends with LM_EDROPPED, and the next send re-reads the pending nonce
+ * (nonce_known is cleared), so the caller may simply send again. A
+ * transaction left queued behind a gap stays in the node's pool and may
+ * still be mined once the gap is filled.
  * Out: *receipt (lm_l1_receipt_free) on LM_OK.
  * Returns: LM_OK (check receipt->status: a reverted tx is still LM_OK);
- * LM_ETIMEOUT; or an RPC error other than a transient one. */
+ * LM_EDROPPED; LM_ETIMEOUT; or an RPC error other than a transient one. */
 LM_MUST_CHECK lm_code lm_l1_signer_wait(lm_l1_signer *s, lm_l1_receipt *receipt,
                                         lm_l1_sent_tx *sent, const lm_l1_wait_opts *o, lm_err *err);
 

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "lamina/bytes.h"
 #include "lamina/derive.h"
+#include "lamina/derive_serve.h"
 #include "lamina/l1_anvil.h"
 #include "lamina/l1_rpc.h"
 #include "lamina/l2tx.h"
@@ -76,56 +77,60 @@ static void sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-/* ---- the follower, on its own thread --------------------------------------- */
+/* ---- the follower, on its own thread, with its /metrics server ------------- */
 
 typedef struct follower {
     pthread_t thread;
     atomic_bool stop;
-    const char *dir;
-    const char *l1_url;
-    const lm_deployment *d;
-    pthread_mutex_t mu;
-    lm_derive_progress last; /* under mu */
-    uint64_t mismatches;
-    bool ok;
+    lm_rpc rpc;
+    lm_derive *dv;
+    lm_rpcd *http; /* /metrics, /health, lamina_status */
 } follower;
+
+/* Opens the follower and starts its HTTP server on an ephemeral port. */
+static lm_code follower_open(follower *f, const char *dir, const char *l1_url,
+                             const lm_deployment *d, lm_err *err)
+{
+    lm_code rc = lm_rpc_init(&f->rpc, l1_url, NULL, err);
+    if (rc != LM_OK)
+        return rc;
+    lm_derive_options o;
+    lm_derive_options_default(&o);
+    o.confirmations = 1;
+    if ((rc = lm_derive_open(&f->dv, dir, d, &f->rpc, &o, err)) != LM_OK ||
+        (rc = lm_derive_serve(&f->http, f->dv, NULL, err)) != LM_OK) {
+        lm_derive_close(f->dv);
+        f->dv = NULL;
+        lm_rpc_free(&f->rpc);
+        return rc;
+    }
+    return LM_OK;
+}
+
+static void follower_close(follower *f)
+{
+    lm_rpcd_free(f->http); /* before the follower it reads */
+    lm_derive_close(f->dv);
+    lm_rpc_free(&f->rpc);
+}
 
 static void *follower_main(void *arg)
 {
     follower *f = arg;
     lm_err err;
-    lm_rpc rpc;
-    lm_derive *dv = NULL;
-    if (lm_rpc_init(&rpc, f->l1_url, NULL, &err) != LM_OK)
-        return NULL;
-    lm_derive_options o;
-    lm_derive_options_default(&o);
-    o.confirmations = 1;
-    if (lm_derive_open(&dv, f->dir, f->d, &rpc, &o, &err) != LM_OK) {
-        LM_ERROR("follower", "%s", err.msg);
-        lm_rpc_free(&rpc);
-        return NULL;
-    }
-    f->ok = true;
     while (!atomic_load(&f->stop)) {
         lm_derive_progress p;
-        if (lm_derive_poll(dv, &p, &err) != LM_OK) {
+        if (lm_derive_poll(f->dv, &p, &err) != LM_OK) {
             LM_WARN("follower", "%s", err.msg);
         } else {
             if (p.mismatches)
                 LM_ERROR("follower", "%u output root mismatch(es) with L1", p.mismatches);
-            pthread_mutex_lock(&f->mu);
-            f->last = p;
-            f->mismatches = lm_derive_mismatches(dv);
-            pthread_mutex_unlock(&f->mu);
             if (p.more)
                 continue;
         }
         for (int i = 0; i < 5 && !atomic_load(&f->stop); i++)
             sleep_ms(100);
     }
-    lm_derive_close(dv);
-    lm_rpc_free(&rpc);
     return NULL;
 }
 
@@ -270,13 +275,12 @@ static int demo(lm_rpc *l1, lm_rpc *l2, const lm_deployment *d, follower *fo, lm
     lm_u256_to_dec(dec, &l1bal);
     printf("    the friend's L1 balance: %s wei\n", dec);
 
-    pthread_mutex_lock(&fo->mu);
-    lm_derive_progress p = fo->last;
-    uint64_t mm = fo->mismatches;
-    pthread_mutex_unlock(&fo->mu);
-    printf("6. the follower, from L1 alone, is at L2 block %llu with %llu output root mismatch(es)\n",
-           (unsigned long long)p.head, (unsigned long long)mm);
-    status = mm == 0 ? 0 : 1;
+    lm_derive_stats st;
+    lm_derive_get_stats(fo->dv, &st);
+    printf(
+        "6. the follower, from L1 alone, is at L2 block %llu with %llu output root mismatch(es)\n",
+        (unsigned long long)st.l2_head, (unsigned long long)st.mismatches);
+    status = st.mismatches == 0 ? 0 : 1;
 out:
     lm_seckey_wipe(&k);
     lm_l1_signer_free(&s);
@@ -285,15 +289,17 @@ out:
 
 /* ---- the devnet ------------------------------------------------------------------ */
 
-static int write_endpoints(const char *path, const char *l1, int l2_port, const char *dep_path,
-                           const lm_deployment *d)
+static int write_endpoints(const char *path, const char *l1, int l2_port, int follower_port,
+                           const char *dep_path, const lm_deployment *d)
 {
     char rollup[43];
     lm_hex_encode(rollup, d->rollup, 20, true);
-    char l2[64];
+    char l2[64], fm[64];
     snprintf(l2, sizeof l2, "http://127.0.0.1:%d", l2_port);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "l1Rpc", l1, "l2Rpc", l2, "deployment",
-                          dep_path, "l1ChainId", (json_int_t)d->l1_chain_id, "l2ChainId",
+    snprintf(fm, sizeof fm, "http://127.0.0.1:%d/metrics", follower_port);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "l1Rpc", l1, "l2Rpc", l2,
+                          "followerMetrics", fm, "deployment", dep_path, "l1ChainId",
+                          (json_int_t)d->l1_chain_id, "l2ChainId",
                           (json_int_t)d->config.l2_chain_id, "rollup", rollup);
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -356,7 +362,7 @@ int cmd_devnet(int argc, char **argv)
     lm_seq *seq = NULL;
     follower fo;
     memset(&fo, 0, sizeof fo);
-    bool fo_started = false;
+    bool fo_open = false, fo_started = false;
     lm_seckey k[4];
     lm_address addr[4];
     for (int i = 0; i < 4; i++)
@@ -394,10 +400,9 @@ int cmd_devnet(int argc, char **argv)
     lm_log_set_level(LM_LOG_WARN);
     if (lm_seq_start(&seq, &c, &err) != LM_OK)
         goto out;
-    pthread_mutex_init(&fo.mu, NULL);
-    fo.dir = fol_dir;
-    fo.l1_url = anvil.url;
-    fo.d = &d;
+    if (follower_open(&fo, fol_dir, anvil.url, &d, &err) != LM_OK)
+        goto out;
+    fo_open = true;
     atomic_init(&fo.stop, false);
     if (pthread_create(&fo.thread, NULL, follower_main, &fo) != 0) {
         lm_err_set(&err, LM_EIO, "cannot start the follower");
@@ -409,7 +414,8 @@ int cmd_devnet(int argc, char **argv)
     if (lm_rpc_init(&l2, l2url, NULL, &err) != LM_OK)
         goto out;
     have_l2 = true;
-    if (write_endpoints(ep_path, anvil.url, lm_seq_rpc_port(seq), dep_path, &d) != 0) {
+    if (write_endpoints(ep_path, anvil.url, lm_seq_rpc_port(seq), lm_rpcd_port(fo.http), dep_path,
+                        &d) != 0) {
         lm_err_set(&err, LM_EIO, "cannot write %s", ep_path);
         goto out;
     }
@@ -417,6 +423,9 @@ int cmd_devnet(int argc, char **argv)
     printf("\nLamina devnet is up\n");
     printf("  L1 RPC      %s (anvil, chain id %llu)\n", anvil.url, (unsigned long long)d.l1_chain_id);
     printf("  L2 RPC      %s (sequencer: JSON-RPC over HTTP and WebSocket)\n", l2url);
+    printf("  follower    http://127.0.0.1:%d/metrics (re-derives from L1; also /health, "
+           "lamina_status)\n",
+           lm_rpcd_port(fo.http));
     printf("  L2 chain    %llu, optimistic, challenge window %llu s\n",
            (unsigned long long)d.config.l2_chain_id, (unsigned long long)d.config.challenge_window);
     printf("  deployment  %s\n  endpoints   %s\n  anvil log   %s\n", dep_path, ep_path, log_path);
@@ -459,8 +468,9 @@ done:
     if (fo_started) {
         atomic_store(&fo.stop, true);
         pthread_join(fo.thread, NULL);
-        pthread_mutex_destroy(&fo.mu);
     }
+    if (fo_open)
+        follower_close(&fo);
     if (have_l2)
         lm_rpc_free(&l2);
     if (seq)

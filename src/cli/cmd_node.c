@@ -1,6 +1,7 @@
 /* lamina node --follow: a follower. It derives every L2 block from L1 alone
  * (lamina/derive.h, docs/derivation.md) and checks the output roots
- * proposed on L1. main.c sends `lamina node` with --follow here; the
+ * proposed on L1; with --metrics it serves its statistics over HTTP
+ * (lamina/derive_serve.h). main.c sends `lamina node` with --follow here; the
  * sequencer side of `lamina node` is cmd_sequencer. */
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "cli.h"
 #include "lamina/bytes.h"
 #include "lamina/derive.h"
+#include "lamina/derive_serve.h"
 #include "lamina/l1_rpc.h"
 #include "lamina/log.h"
 
@@ -18,14 +20,37 @@ static int follow_usage(void)
     fprintf(stderr,
             "usage: lamina node --follow --l1-rpc URL --deployment FILE [--data DIR]\n"
             "                   [--confirmations N] [--interval-ms N] [--check] [--once]\n"
-            "                   [--log-level trace|debug|info|warn|error]\n"
+            "                   [--metrics ADDR:PORT] [--log-level trace|debug|info|warn|error]\n"
             "Derives the L2 chain from L1 alone and compares every proposed output root.\n"
             "  --data DIR         where the derived state is kept (default: lamina-follow)\n"
             "  --confirmations N  L1 blocks on top before a block is read (default 2)\n"
             "  --interval-ms N    time between polls (default 2000)\n"
             "  --check            exit with status 1 as soon as an output root mismatches\n"
-            "  --once             read what L1 has now, print a summary and exit\n");
+            "  --once             read what L1 has now, print a summary and exit\n"
+            "  --metrics ADDR:PORT  serve GET /metrics (Prometheus), GET /health and the\n"
+            "                     lamina_status JSON-RPC there (port 0: any free port)\n");
     return 2;
+}
+
+/* "HOST:PORT" (the last colon splits; HOST may be "[v6]"). Out: host (NUL-
+ * terminated), *port. Returns: false when malformed. */
+static bool parse_host_port(const char *s, char *host, size_t cap, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    uint64_t p;
+    if (!colon || colon == s || !cli_parse_u64(colon + 1, &p) || p > 65535)
+        return false;
+    size_t n = (size_t)(colon - s);
+    if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+        s++;
+        n -= 2;
+    }
+    if (n == 0 || n >= cap)
+        return false;
+    memcpy(host, s, n);
+    host[n] = '\0';
+    *port = (int)p;
+    return true;
 }
 
 static volatile sig_atomic_t follow_stop;
@@ -62,6 +87,9 @@ int cmd_follow(int argc, char **argv)
 {
     const char *url = NULL, *dep_path = NULL, *data = "lamina-follow";
     bool check = false, once = false;
+    const char *metrics_at = NULL;
+    char metrics_host[256];
+    int metrics_port = 0;
     lm_derive_options o;
     lm_derive_options_default(&o);
     uint64_t interval_ms = 2000;
@@ -87,7 +115,11 @@ int cmd_follow(int argc, char **argv)
             dep_path = v;
         else if (strcmp(a, "--data") == 0)
             data = v;
-        else if (strcmp(a, "--confirmations") == 0) {
+        else if (strcmp(a, "--metrics") == 0) {
+            if (!parse_host_port(v, metrics_host, sizeof metrics_host, &metrics_port))
+                return follow_usage();
+            metrics_at = v;
+        } else if (strcmp(a, "--confirmations") == 0) {
             if (!cli_parse_u64(v, &n) || n > 1000000)
                 return follow_usage();
             o.confirmations = (uint32_t)n;
@@ -121,6 +153,23 @@ int cmd_follow(int argc, char **argv)
         lm_rpc_free(&rpc);
         return 1;
     }
+    lm_rpcd *http = NULL;
+    if (metrics_at) {
+        lm_rpcd_opts ho;
+        lm_rpcd_opts_default(&ho);
+        ho.host = metrics_host;
+        ho.port = metrics_port;
+        if (lm_derive_serve(&http, f, &ho, &err) != LM_OK) {
+            fprintf(stderr, "lamina node: --metrics %s: %s\n", metrics_at, err.msg);
+            lm_derive_close(f);
+            lm_rpc_free(&rpc);
+            return 1;
+        }
+        bool v6 = strchr(metrics_host, ':') != NULL;
+        printf("metrics: http://%s%s%s:%d/metrics\n", v6 ? "[" : "", metrics_host, v6 ? "]" : "",
+               lm_rpcd_port(http));
+        fflush(stdout);
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = follow_on_signal;
@@ -152,6 +201,7 @@ int cmd_follow(int argc, char **argv)
         struct timespec ts = {(time_t)(interval_ms / 1000), (long)(interval_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
+    lm_rpcd_free(http); /* before the follower it reads */
     lm_derive_close(f);
     lm_rpc_free(&rpc);
     return status;

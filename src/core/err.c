@@ -11,7 +11,7 @@ static const char *const code_names[LM_ECODE_COUNT] = {
     [LM_ESPACE] = "ESPACE",   [LM_ENOMEM] = "ENOMEM",     [LM_EIO] = "EIO",
     [LM_ECRYPTO] = "ECRYPTO", [LM_EDIVZERO] = "EDIVZERO",     [LM_ETIMEOUT] = "ETIMEOUT",
     [LM_EHTTP] = "EHTTP",     [LM_ERPC] = "ERPC",           [LM_EPROTO] = "EPROTO",
-    [LM_ENOTFOUND] = "ENOTFOUND",
+    [LM_ENOTFOUND] = "ENOTFOUND", [LM_EDROPPED] = "EDROPPED",
 };
 
 const char *lm_code_name(lm_code code)

@@ -29,6 +29,7 @@ void lm_l1_wait_opts_default(lm_l1_wait_opts *o)
     o->poll_ms = 500;
     o->confirmations = 1;
     o->replace_after_ms = 0;
+    o->drop_polls = 2;
 }
 
 /* ---- fees ---------------------------------------------------------------- */
@@ -391,6 +392,87 @@ static lm_code receipt_settled(lm_l1_signer *s, const lm_l1_receipt *r, uint32_t
     return memcmp(h.hash, r->block_hash, 32) == 0 ? LM_OK : LM_ENOTFOUND;
 }
 
+/* Signs that none of sent's transactions will ever be mined (none has a
+ * receipt now). */
+typedef enum drop_sign {
+    DROP_NONE = 0,
+    DROP_UNKNOWN, /* neither mined nor in the node's pool: a reorg or the pool dropped it */
+    DROP_TAKEN,   /* the account's mined nonce is past it: another transaction used it */
+    DROP_GAP,     /* an earlier nonce is missing, so the node cannot mine it */
+} drop_sign;
+
+/* Looks for a drop sign: the account's latest nonce, the pending one when
+ * the latest is below ours, then each hash with eth_getTransactionByHash
+ * until one is known.
+ * Out: *sign, *account_nonce (the latest, or the pending one for a gap),
+ * *known (true when the node knows one of the hashes).
+ * Returns: LM_OK or an RPC error. */
+static lm_code drop_check(lm_l1_signer *s, const lm_l1_sent_tx *sent, drop_sign *sign,
+                          uint64_t *account_nonce, bool *known, lm_err *err)
+{
+    *sign = DROP_NONE;
+    uint64_t nonce = sent->tx.nonce, latest, pending;
+    lm_code rc = lm_rpc_get_transaction_count(s->rpc, &latest, s->address,
+                                              lm_block_tagged(LM_BLOCK_LATEST), err);
+    if (rc != LM_OK)
+        return rc;
+    *account_nonce = latest;
+    if (latest > nonce) {
+        /* no receipt for any of our hashes, yet the nonce is used */
+        *sign = DROP_TAKEN;
+        return LM_OK;
+    }
+    if (latest < nonce) {
+        /* nodes count only executable transactions in the pending nonce
+         * (geth's pool: "pending" vs "queued"): ours is queued behind a gap */
+        rc = lm_rpc_get_transaction_count(s->rpc, &pending, s->address,
+                                          lm_block_tagged(LM_BLOCK_PENDING), err);
+        if (rc != LM_OK)
+            return rc;
+        if (pending <= nonce) {
+            *account_nonce = pending;
+            *sign = DROP_GAP;
+            return LM_OK;
+        }
+    }
+    for (size_t i = sent->n_hashes; i-- > 0;) {
+        lm_l1_tx_info t;
+        rc = lm_rpc_get_transaction(s->rpc, &t, sent->hashes[i], err);
+        if (rc == LM_OK) {
+            lm_l1_tx_info_free(&t);
+            *known = true;
+            return LM_OK; /* known: pending, or mined a moment ago */
+        }
+        if (rc != LM_ENOTFOUND)
+            return rc;
+    }
+    *sign = DROP_UNKNOWN;
+    return LM_OK;
+}
+
+static lm_code dropped_error(const lm_l1_sent_tx *sent, drop_sign sign, uint64_t account_nonce,
+                             uint32_t polls, lm_err *err)
+{
+    unsigned long long n = sent->tx.nonce, a = account_nonce;
+    switch (sign) {
+    case DROP_UNKNOWN:
+        return lm_err_set(err, LM_EDROPPED,
+                          "wait: nonce %llu dropped: not mined and unknown to the node (%u polls)",
+                          n, polls);
+    case DROP_TAKEN:
+        return lm_err_set(err, LM_EDROPPED,
+                          "wait: nonce %llu taken by another transaction (account nonce %llu)", n,
+                          a);
+    case DROP_GAP:
+        return lm_err_set(err, LM_EDROPPED,
+                          "wait: nonce %llu cannot be mined: the account is at nonce %llu (a gap)",
+                          n, a);
+    case DROP_NONE:
+        break;
+    }
+    return lm_err_set(err, LM_EDROPPED, "wait: nonce %llu dropped", n);
+}
+
 lm_code lm_l1_signer_wait(lm_l1_signer *s, lm_l1_receipt *receipt, lm_l1_sent_tx *sent,
                           const lm_l1_wait_opts *o, lm_err *err)
 {
@@ -400,7 +482,14 @@ lm_code lm_l1_signer_wait(lm_l1_signer *s, lm_l1_receipt *receipt, lm_l1_sent_tx
         o = &d;
     }
     uint64_t start = now_ms(), last_send = start;
+    uint32_t strikes = 0; /* consecutive polls that saw a drop sign */
+    /* A transaction the node has never shown during this wait may not have
+     * reached it yet (a load balancer in front of several nodes, gossip):
+     * "unknown" counts only once it was seen, or after this grace. */
+    bool seen = false;
+    uint64_t grace_ms = (uint64_t)o->poll_ms * 10;
     for (;;) {
+        bool mined = false, unsure = false; /* unsure: a receipt lookup failed */
         for (size_t i = sent->n_hashes; i-- > 0;) {
             lm_l1_receipt r;
             lm_code rc = lm_rpc_get_receipt(s->rpc, &r, sent->hashes[i], err);
@@ -411,11 +500,41 @@ lm_code lm_l1_signer_wait(lm_l1_signer *s, lm_l1_receipt *receipt, lm_l1_sent_tx
                     return LM_OK;
                 }
                 lm_l1_receipt_free(&r);
-                if (rc == LM_ENOTFOUND)
+                seen = true;
+                if (rc == LM_ENOTFOUND) {
+                    mined = true;
                     break; /* mined, waiting for confirmations */
+                }
             }
             if (rc != LM_ENOTFOUND && !transient(rc))
                 return rc;
+            unsure = unsure || rc != LM_ENOTFOUND;
+        }
+        if (o->drop_polls && !mined && !unsure) {
+            /* Not mined. Rather than wait out the timeout, give up as soon
+             * as the transaction cannot be mined any more, seen on
+             * drop_polls polls in a row (one node's momentary view, or a
+             * load balancer's, is not enough). */
+            drop_sign sign;
+            uint64_t account_nonce = 0;
+            lm_err e2;
+            lm_code rc = drop_check(s, sent, &sign, &account_nonce, &seen, &e2);
+            if (rc != LM_OK && !transient(rc)) {
+                if (err)
+                    *err = e2;
+                return rc;
+            }
+            if (sign == DROP_UNKNOWN && !seen && now_ms() - start < grace_ms)
+                sign = DROP_NONE;
+            strikes = rc == LM_OK && sign != DROP_NONE ? strikes + 1 : 0;
+            if (strikes >= o->drop_polls) {
+                LM_INFO("l1", "nonce %llu: no longer minable, given up after %llu ms",
+                        (unsigned long long)sent->tx.nonce, (unsigned long long)(now_ms() - start));
+                s->nonce_known = false; /* the next send asks the node */
+                return dropped_error(sent, sign, account_nonce, strikes, err);
+            }
+        } else {
+            strikes = 0;
         }
         uint64_t t = now_ms();
         if (t - start >= o->timeout_ms)

@@ -2,10 +2,12 @@
  * (include/lamina/derive.h; rules: docs/l2-protocol.md §8; notes:
  * docs/derivation.md). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lamina/bytes.h"
@@ -60,7 +62,15 @@ struct lm_derive {
     uint64_t scanned_to;
     uint8_t scanned_hash[32];
     bool unsaved_scan; /* the L1 mark changed since the last save_progress */
+    bool has_scanned_ts; /* scanned_ts is known (not stored: the next poll reads it) */
+    uint64_t scanned_ts; /* the timestamp of L1 block scanned_to */
+    bool has_l1_head;    /* the L1 head as the last poll read it */
+    uint64_t l1_head, l1_head_ts;
     bool dirty; /* a batch stopped half-way, or L1 changed under a derived batch: re-derive */
+
+    /* statistics: written by the polling thread, read by any (lm_derive_get_stats) */
+    pthread_mutex_t stats_mu;
+    lm_derive_stats stats;
 
     /* working memory */
     lm_withdrawal *wd;       /* LM_MAX_WITHDRAWALS_PER_BATCH */
@@ -177,6 +187,7 @@ static lm_code wipe_state_dir(const char *dir, lm_err *err)
 
 static lm_code save_chain_id(lm_derive *f, lm_err *err);
 static lm_code try_resume(lm_derive *f, bool *resumed, lm_err *err);
+static void publish_stats(lm_derive *f, const lm_derive_progress *p, lm_code rc);
 
 /* Starts over from genesis: an empty store, block 0, nothing read. */
 static lm_code rederive(lm_derive *f, lm_err *err)
@@ -188,6 +199,7 @@ static lm_code rederive(lm_derive *f, lm_err *err)
     f->n_hashes = 0;
     f->mismatches = 0;
     f->has_scanned = false;
+    f->has_scanned_ts = false;
     f->has_origin = false;
     f->dirty = true;
     f->unsaved_scan = true;
@@ -228,6 +240,7 @@ lm_code lm_derive_open(lm_derive **out, const char *data_dir, const lm_deploymen
     lm_derive *f = calloc(1, sizeof *f);
     if (!f)
         return lm_err_set(err, LM_ENOMEM, "derive: out of memory");
+    pthread_mutex_init(&f->stats_mu, NULL);
     size_t dl = strlen(data_dir);
     f->state_dir = malloc(dl + sizeof "/state");
     f->d = *d;
@@ -260,6 +273,7 @@ lm_code lm_derive_open(lm_derive **out, const char *data_dir, const lm_deploymen
         lm_derive_close(f);
         return rc;
     }
+    publish_stats(f, NULL, LM_OK);
     char h[67];
     lm_hex_encode(h, f->head_hash, 32, true);
     LM_INFO(COMP, "%s: L2 head %llu %s", resumed ? "resumed" : "from genesis",
@@ -286,6 +300,7 @@ void lm_derive_close(lm_derive *f)
     free(f->txbuf);
     free(f->blk_msgs);
     free(f->state_dir);
+    pthread_mutex_destroy(&f->stats_mu);
     free(f);
 }
 
@@ -596,6 +611,19 @@ static lm_code derive_block(lm_derive *f, batch_work *w, const lm_batch_block *b
         w->p->forced_messages += n_forced;
     }
     w->p->messages += n_msgs;
+    for (size_t i = 0; i < n_msgs; i++) {
+        switch (f->blk_msgs[i].msg.kind) {
+        case LM_MSG_DEPOSIT:
+            w->p->deposits++;
+            break;
+        case LM_MSG_FORCED_WITHDRAWAL:
+            w->p->forced_withdrawals++;
+            break;
+        case LM_MSG_FORCED_TX:
+            w->p->forced_txs++;
+            break;
+        }
+    }
     w->p->blocks++;
     *applied = true;
     return LM_OK;
@@ -824,6 +852,7 @@ static lm_code on_reorg(lm_derive *f, lm_derive_progress *p, lm_err *err)
                 (unsigned long long)f->d.deploy_block);
         truncate_msgs(f, 0);
         f->has_scanned = false;
+        f->has_scanned_ts = false;
         f->unsaved_scan = true;
         return LM_OK;
     }
@@ -837,6 +866,8 @@ static lm_code on_reorg(lm_derive *f, lm_derive_progress *p, lm_err *err)
                 (unsigned long long)h.number, (unsigned long long)last->info.index);
         f->scanned_to = h.number;
         memcpy(f->scanned_hash, h.hash, 32);
+        f->scanned_ts = h.timestamp;
+        f->has_scanned_ts = true;
         f->unsaved_scan = true;
         truncate_msgs(f, queued_by(f, h.number));
         for (size_t i = 0; i < f->n_batches; i++) {
@@ -1211,17 +1242,28 @@ static lm_code poll(lm_derive *f, lm_derive_progress *p, lm_err *err)
         if ((rc = rederive(f, err)) != LM_OK)
             return rc;
     }
-    uint64_t latest;
-    if ((rc = lm_rpc_block_number(f->rpc, &latest, err)) != LM_OK)
+    /* the head's header rather than eth_blockNumber: its timestamp gives
+     * the lag in seconds (/metrics) */
+    lm_l1_header hh;
+    if ((rc = lm_rpc_get_block_by_number(f->rpc, &hh, lm_block_tagged(LM_BLOCK_LATEST), err)) !=
+        LM_OK)
         return rc;
+    uint64_t latest = hh.number;
+    f->has_l1_head = true;
+    f->l1_head = hh.number;
+    f->l1_head_ts = hh.timestamp;
     if (f->has_scanned) {
         lm_l1_header h;
         rc = lm_rpc_get_block_by_number(f->rpc, &h, lm_block_at(f->scanned_to), err);
         if (rc != LM_OK && rc != LM_ENOTFOUND)
             return rc;
-        if (rc == LM_ENOTFOUND || memcmp(h.hash, f->scanned_hash, 32) != 0)
+        if (rc == LM_ENOTFOUND || memcmp(h.hash, f->scanned_hash, 32) != 0) {
             if ((rc = on_reorg(f, p, err)) != LM_OK)
                 return rc;
+        } else {
+            f->scanned_ts = h.timestamp;
+            f->has_scanned_ts = true;
+        }
     }
     if (latest < f->opt.confirmations)
         return LM_OK;
@@ -1265,6 +1307,8 @@ static lm_code poll(lm_derive *f, lm_derive_progress *p, lm_err *err)
     f->has_scanned = true;
     f->scanned_to = to;
     memcpy(f->scanned_hash, top.hash, 32);
+    f->scanned_ts = top.timestamp;
+    f->has_scanned_ts = true;
     f->unsaved_scan = true;
     return LM_OK;
 }
@@ -1279,7 +1323,61 @@ lm_code lm_derive_poll(lm_derive *f, lm_derive_progress *p, lm_err *err)
     if (rc == LM_OK && !f->dirty)
         rc = save_progress(f, err);
     fill_head(f, p);
+    publish_stats(f, p, rc);
     return rc;
+}
+
+/* ---- statistics ------------------------------------------------------------------------ */
+
+/* Adds what poll p did (NULL: nothing, at open) to the counters and sets
+ * the gauges, under the stats mutex. A failed poll's work counts too: what
+ * it derived is kept (or, after a re-derivation, derived and counted again). */
+static void publish_stats(lm_derive *f, const lm_derive_progress *p, lm_code rc)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    pthread_mutex_lock(&f->stats_mu);
+    lm_derive_stats *st = &f->stats;
+    if (p) {
+        if (rc == LM_OK) {
+            st->polls++;
+            st->last_poll_unix_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+        } else {
+            st->poll_errors++;
+        }
+        st->batches += p->batches;
+        st->batches_ignored += p->batches_ignored;
+        st->blocks += p->blocks;
+        st->blocks_rejected += p->blocks_rejected;
+        st->deposits += p->deposits;
+        st->forced_withdrawals += p->forced_withdrawals;
+        st->forced_txs += p->forced_txs;
+        st->forced_messages += p->forced_messages;
+        st->outputs_checked += p->outputs_checked;
+        st->outputs_mismatched += p->mismatches;
+        st->outputs_matched += p->outputs_checked - p->mismatches;
+        st->reorgs += p->reorg;
+        st->rederivations += p->rederived;
+    }
+    st->l2_chain_id = f->d.config.l2_chain_id;
+    st->confirmations = f->opt.confirmations;
+    st->l2_head = f->head.number;
+    st->batch_count = f->n_batches;
+    st->mismatches = f->mismatches;
+    st->has_l1_head = f->has_l1_head;
+    st->l1_head = f->l1_head;
+    st->l1_head_timestamp = f->l1_head_ts;
+    st->has_l1_derived = f->has_scanned && f->has_scanned_ts;
+    st->l1_derived = f->scanned_to;
+    st->l1_derived_timestamp = f->scanned_ts;
+    pthread_mutex_unlock(&f->stats_mu);
+}
+
+void lm_derive_get_stats(lm_derive *f, lm_derive_stats *out)
+{
+    pthread_mutex_lock(&f->stats_mu);
+    *out = f->stats;
+    pthread_mutex_unlock(&f->stats_mu);
 }
 
 /* ---- accessors ------------------------------------------------------------------------ */

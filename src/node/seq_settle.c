@@ -313,7 +313,8 @@ static lm_code encode_batch(lm_seq *s, seq_batch *b, uint8_t **data, size_t *len
     }
     resolver_ctx rctx = {&v, b->start_accounts};
     lm_batch_params p = {.chain_id = s->cfg.deployment.config.l2_chain_id,
-                         .resolver = {&rctx, r_address_of, r_index_of}};
+                         .resolver = {&rctx, r_address_of, r_index_of},
+                         .zstd_level = LM_BATCH_ZSTD_LEVEL_FAST};
     size_t ss = lm_batch_encode_scratch_size(blocks, nb);
     scratch = malloc(ss);
     if (!scratch) {
@@ -495,10 +496,12 @@ void *seq_settler_main(void *arg)
         LM_ERROR(LOG, "cannot settle: %s", err.msg);
         goto out;
     }
-    /* a transaction not mined in 30 s is given up and its nonce re-read:
-     * L1 may have dropped it (a reorg), and the next round sends again */
+    /* a transaction not mined in 30 s is given up and its nonce re-read;
+     * one that L1 dropped (a reorg, the pool) is given up within about a
+     * second (LM_EDROPPED, lm_l1_signer_wait), and the next round sends again */
     batcher.wait_timeout_ms = 30000;
     proposer.wait_timeout_ms = 30000;
+    uint64_t last_outputs = 0;
     const lm_deployment *d = &s->cfg.deployment;
     while (!atomic_load(&s->stop)) {
         uint64_t on_l1 = 0, outputs = 0;
@@ -507,6 +510,13 @@ void *seq_settler_main(void *arg)
             LM_WARN(LOG, "L1: %s", err.msg);
             goto pause;
         }
+        if (on_l1 < scanned || outputs < last_outputs) {
+            /* an L1 reorg: the transactions it removed took their nonces
+             * with them; ask the node before the next send */
+            batcher.nonce_known = false;
+            proposer.nonce_known = false;
+        }
+        last_outputs = outputs;
         if (on_l1 < scanned) {
             /* an L1 reorg removed batches: forget where they were; ours are
              * posted again, with their outputs */

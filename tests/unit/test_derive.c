@@ -9,7 +9,9 @@
  * invalid block (dropped with the rest of its batch), a deposit omitted
  * past the sequencing window (applied anyway), and L1 reorgs made with
  * evm_snapshot / evm_revert. Balances are checked against sums written out
- * by hand, not recomputed with the STF. */
+ * by hand, not recomputed with the STF. The follower's statistics are
+ * checked against what each test posted, and once over HTTP: /metrics
+ * and lamina_status (lamina/derive_serve.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,10 +24,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "lamina/batch.h"
 #include "lamina/bytes.h"
 #include "lamina/derive.h"
+#include "lamina/derive_serve.h"
 #include "lamina/genesis.h"
 #include "lamina/l1_anvil.h"
 #include "lamina/l1_lamina.h"
@@ -356,9 +360,11 @@ static void assert_same_chain(follower *fo, const seq *s)
     assert_memory_equal(a, b, sizeof a);
 }
 
-/* Runs `lamina node --follow --once --check` on the current deployment.
+/* Runs `lamina node --follow --once --check EXTRA` on the current
+ * deployment; its output (stdout and stderr) into out[0..cap) when out is
+ * not NULL.
  * Returns: its exit status, or -1 when the lamina binary is not built. */
-static int run_cli_check(void)
+static int run_cli(const char *extra, char *out, size_t cap)
 {
     lm_err err;
     if (access(LM_BINARY_DIR "/lamina", X_OK) != 0) {
@@ -371,11 +377,19 @@ static int run_cli_check(void)
     must(lm_deployment_save(&W.d, dep, &err), &err, "save deployment");
     snprintf(cmd, sizeof cmd,
              LM_BINARY_DIR "/lamina node --follow --once --check --confirmations 0 "
-                           "--log-level error --l1-rpc %s --deployment %s --data %s/data "
+                           "--log-level error --l1-rpc %s --deployment %s --data %s/data %s "
                            "> %s/out.txt 2>&1",
-             W.anvil.url, dep, dir, dir);
+             W.anvil.url, dep, dir, extra, dir);
     int st = system(cmd);
     char p[700];
+    if (out) {
+        snprintf(p, sizeof p, "%s/out.txt", dir);
+        FILE *fp = fopen(p, "r");
+        size_t n = fp ? fread(out, 1, cap - 1, fp) : 0;
+        out[n] = '\0';
+        if (fp)
+            fclose(fp);
+    }
     snprintf(p, sizeof p, "%s/data", dir);
     rm_store(p);
     snprintf(p, sizeof p, "%s/out.txt", dir);
@@ -384,6 +398,11 @@ static int run_cli_check(void)
     rmdir(dir);
     assert_true(st != -1 && WIFEXITED(st));
     return WEXITSTATUS(st);
+}
+
+static int run_cli_check(void)
+{
+    return run_cli("", NULL, 0);
 }
 
 /* ---- tests ---------------------------------------------------------------------------- */
@@ -843,6 +862,253 @@ static void test_forced_messages(void **state)
     assert_true(account_of(&fo, U.carol).balance[0] == 50);
     assert_true(account_of(&fo, U.bob).balance[0] == 20);
     assert_true(account_of(&fo, W.d.batcher).balance[0] == 5);
+    lm_derive_stats st;
+    lm_derive_get_stats(fo.f, &st);
+    assert_true(st.deposits == 1 && st.forced_withdrawals == 1 && st.forced_txs == 2);
+    assert_true(st.forced_messages == 1 && st.blocks == 3 && st.batches == 3);
+    follower_close(&fo);
+    seq_close(&s);
+}
+
+/* ---- the follower's HTTP endpoint ------------------------------------------------------ */
+
+typedef struct body {
+    char b[16384];
+    size_t n;
+} body;
+
+static size_t collect(char *d, size_t sz, size_t n, void *u)
+{
+    body *b = u;
+    size_t add = sz * n;
+    if (add > sizeof b->b - 1 - b->n)
+        add = sizeof b->b - 1 - b->n;
+    memcpy(b->b + b->n, d, add);
+    b->n += add;
+    b->b[b->n] = '\0';
+    return sz * n;
+}
+
+/* GET http://127.0.0.1:port/path into *out; returns the HTTP status. */
+static long http_get(int port, const char *path, body *out)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    out->n = 0;
+    out->b[0] = '\0';
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    return code;
+}
+
+/* The sample `series` ("name" or "name{labels}") in a Prometheus text body:
+ * true and *v when present (one line "series value"). */
+static bool sample(const body *b, const char *series, uint64_t *v)
+{
+    size_t n = strlen(series);
+    for (const char *line = b->b; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > n && memcmp(line, series, n) == 0 && line[n] == ' ') {
+            char num[32];
+            size_t k = len - n - 1;
+            assert_true(k > 0 && k < sizeof num);
+            memcpy(num, line + n + 1, k);
+            num[k] = '\0';
+            char *e;
+            *v = strtoull(num, &e, 10);
+            assert_true(*e == '\0' || *e == '.');
+            return true;
+        }
+        line += len + (end ? 1 : 0);
+    }
+    return false;
+}
+
+static uint64_t metric(const body *b, const char *series)
+{
+    uint64_t v = 0;
+    if (!sample(b, series, &v))
+        fail_msg("/metrics lacks %s:\n%s", series, b->b);
+    return v;
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* A follower's /metrics and lamina_status: a garbage batch (ignored), a
+ * deposit, a forced withdrawal and a forced transaction, three outputs of
+ * which one is wrong, read two confirmations behind an L1 head whose last
+ * blocks are 60 s apart. */
+static void test_metrics(void **state)
+{
+    (void)state;
+    lm_err err;
+    deploy(8);
+    seq s;
+    seq_open(&s);
+    uint8_t genesis_out[32];
+    {
+        lm_gl r[4];
+        lm_statedb_root(s.db, r, NULL);
+        lm_genesis_output_root(genesis_out, r, s.hashes[0]);
+    }
+    deposit(U.alice, 1000); /* message 0 */
+    static const uint8_t garbage[] = {0x01, 0x00, 0xfe, 0xed};
+    must(lm_rollup_append_batch(&W.batcher, &W.d, garbage, sizeof garbage, NULL, &err), &err,
+         "garbage"); /* batch 0 */
+    seq_batch_begin(&s);
+    lm_tx t1[1] = {signed_tx(&s, LM_TX_TRANSFER, &U.alice_key, U.alice, U.bob, 10, 0, 0)};
+    seq_block(&s, 1, t1, 1, true);
+    uint8_t out1[32];
+    seq_batch_post(&s, out1); /* batch 1: block 1 */
+    uint8_t l1_recipient[20];
+    memset(l1_recipient, 0x66, 20);
+    must(lm_bridge_force_withdrawal(&W.user, &W.d, 0, 100, l1_recipient, NULL, &err), &err,
+         "forceWithdrawal"); /* message 1 */
+    seq_batch_begin(&s);
+    lm_tx ft = signed_tx(&s, LM_TX_TRANSFER, &U.alice_key, U.alice, U.carol, 50, 5, 1);
+    uint8_t wire[LM_TX_WIRE_LEN];
+    lm_tx_encode(wire, &ft);
+    must(lm_bridge_force_transaction(&W.user, &W.d, wire, sizeof wire, NULL, &err), &err,
+         "forceTransaction"); /* message 2 */
+    seq_block(&s, 3, NULL, 0, true);
+    uint8_t out2[32], wrong[32];
+    seq_batch_post(&s, out2); /* batch 2: block 2 */
+    memcpy(wrong, out2, 32);
+    wrong[0] ^= 0x80;
+    propose(0, genesis_out, 0);
+    propose(1, out1, 1);
+    propose(2, wrong, 2);
+    /* two more L1 blocks, 60 s apart: the follower reads two behind them */
+    rpc_void("anvil_mine", "[\"0x2\", \"0x3c\"]");
+    lm_l1_header head, read;
+    must(lm_rpc_get_block_by_number(&W.rpc, &head, lm_block_tagged(LM_BLOCK_LATEST), &err), &err,
+         "head");
+    must(lm_rpc_get_block_by_number(&W.rpc, &read, lm_block_at(head.number - 2), &err), &err,
+         "head - 2");
+    /* 60 s apart, plus whatever wall-clock time passed while mining */
+    uint64_t lag_s = head.timestamp - read.timestamp;
+    assert_true(lag_s >= 120 && lag_s < 180);
+
+    follower fo;
+    follower_open(&fo, 2);
+    lm_rpcd *http;
+    must(lm_derive_serve(&http, fo.f, NULL, &err), &err, "serve");
+    int port = lm_rpcd_port(http);
+    assert_true(port > 0);
+    body b;
+    assert_int_equal(http_get(port, "/health", &b), 200);
+    assert_string_equal(b.b, "ok");
+
+    /* before the first poll: nothing derived, no L1 gauges yet */
+    assert_int_equal(http_get(port, "/metrics", &b), 200);
+    assert_true(metric(&b, "lamina_derive_polls_total") == 0);
+    assert_true(metric(&b, "lamina_derive_l2_head") == 0);
+    assert_true(metric(&b, "lamina_derive_confirmations") == 2);
+    uint64_t v;
+    assert_false(sample(&b, "lamina_derive_l1_head", &v));
+    assert_false(sample(&b, "lamina_derive_l1_lag_blocks", &v));
+    assert_false(sample(&b, "lamina_derive_last_poll_timestamp_seconds", &v));
+
+    lm_derive_progress p = poll_ok(&fo);
+    assert_true(p.batches == 3 && p.mismatches == 1 && !p.more);
+    assert_int_equal(http_get(port, "/metrics", &b), 200);
+    assert_true(metric(&b, "lamina_derive_polls_total") == 1);
+    assert_true(metric(&b, "lamina_derive_poll_errors_total") == 0);
+    assert_true(metric(&b, "lamina_derive_batches_total") == 3);
+    assert_true(metric(&b, "lamina_derive_batches_ignored_total") == 1);
+    assert_true(metric(&b, "lamina_derive_blocks_total") == 2);
+    assert_true(metric(&b, "lamina_derive_blocks_rejected_total") == 0);
+    assert_true(metric(&b, "lamina_derive_l1_messages_total{kind=\"deposit\"}") == 1);
+    assert_true(metric(&b, "lamina_derive_l1_messages_total{kind=\"forced_withdrawal\"}") == 1);
+    assert_true(metric(&b, "lamina_derive_l1_messages_total{kind=\"forced_transaction\"}") == 1);
+    assert_true(metric(&b, "lamina_derive_l1_messages_forced_total") == 0);
+    assert_true(metric(&b, "lamina_derive_outputs_checked_total") == 3);
+    assert_true(metric(&b, "lamina_derive_outputs_matched_total") == 2);
+    assert_true(metric(&b, "lamina_derive_outputs_mismatched_total") == 1);
+    assert_true(metric(&b, "lamina_derive_output_mismatches") == 1);
+    assert_true(metric(&b, "lamina_derive_reorgs_total") == 0);
+    assert_true(metric(&b, "lamina_derive_rederivations_total") == 0);
+    assert_true(metric(&b, "lamina_derive_l2_head") == 2);
+    assert_true(metric(&b, "lamina_derive_batch_count") == 3);
+    assert_true(metric(&b, "lamina_derive_l1_head") == head.number);
+    assert_true(metric(&b, "lamina_derive_l1_block") == head.number - 2);
+    assert_true(metric(&b, "lamina_derive_l1_lag_blocks") == 2);
+    assert_true(metric(&b, "lamina_derive_l1_lag_seconds") == lag_s);
+    assert_true(metric(&b, "lamina_derive_last_poll_timestamp_seconds") > 1700000000);
+    /* the exposition format: one HELP and TYPE per family, then its samples */
+    assert_true(count_of(b.b, "# TYPE lamina_derive_l1_messages_total counter\n") == 1);
+    assert_non_null(strstr(b.b, "# HELP lamina_derive_blocks_total L2 blocks derived\n"
+                                "# TYPE lamina_derive_blocks_total counter\n"
+                                "lamina_derive_blocks_total 2\n"));
+    assert_non_null(strstr(b.b, "# TYPE lamina_derive_l2_head gauge\nlamina_derive_l2_head 2\n"));
+
+    /* the same over JSON-RPC */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    lm_rpc fr;
+    must(lm_rpc_init(&fr, url, NULL, &err), &err, "client");
+    json_t *st = NULL;
+    must(lm_rpc_call(&fr, &st, "lamina_status", NULL, &err), &err, "lamina_status");
+    assert_true(json_integer_value(json_object_get(st, "chainId")) ==
+                (json_int_t)W.d.config.l2_chain_id);
+    assert_true(json_integer_value(json_object_get(st, "outputsMismatched")) == 1);
+    assert_true(json_integer_value(json_object_get(st, "batchesIgnored")) == 1);
+    assert_true(json_integer_value(json_object_get(st, "l1LagSeconds")) == (json_int_t)lag_s);
+    assert_true(json_integer_value(json_object_get(st, "l2Head")) == 2);
+    json_decref(st);
+    json_t *cid = NULL;
+    must(lm_rpc_call(&fr, &cid, "lamina_chainId", NULL, &err), &err, "lamina_chainId");
+    assert_true(json_integer_value(cid) == (json_int_t)W.d.config.l2_chain_id);
+    json_decref(cid);
+    assert_int_equal(lm_rpc_call(&fr, &st, "lamina_status", "[1]", &err), LM_ERPC);
+    lm_rpc_free(&fr);
+
+    /* a poll with nothing new: only the poll count moves; the lag follows
+     * the head */
+    rpc_void("anvil_mine", "[\"0x1\", \"0x3c\"]");
+    lm_l1_header head2;
+    must(lm_rpc_get_block_by_number(&W.rpc, &head2, lm_block_at(head.number + 1), &err), &err,
+         "head + 1");
+    must(lm_rpc_get_block_by_number(&W.rpc, &read, lm_block_at(head.number - 1), &err), &err,
+         "head - 1");
+    poll_ok(&fo);
+    assert_int_equal(http_get(port, "/metrics", &b), 200);
+    assert_true(metric(&b, "lamina_derive_polls_total") == 2);
+    assert_true(metric(&b, "lamina_derive_batches_total") == 3);
+    assert_true(metric(&b, "lamina_derive_outputs_checked_total") == 3);
+    assert_true(metric(&b, "lamina_derive_l1_head") == head.number + 1);
+    assert_true(metric(&b, "lamina_derive_l1_block") == head.number - 1);
+    assert_true(metric(&b, "lamina_derive_l1_lag_blocks") == 2);
+    assert_true(metric(&b, "lamina_derive_l1_lag_seconds") == head2.timestamp - read.timestamp);
+    lm_rpcd_free(http);
+    /* the command line serves the same with --metrics (and --check still
+     * fails on the mismatch); a malformed address is a usage error */
+    char out[4096];
+    int cst = run_cli("--metrics 127.0.0.1:0", out, sizeof out);
+    if (cst != -1) {
+        assert_int_equal(cst, 1);
+        if (!strstr(out, "metrics: http://127.0.0.1:"))
+            fail_msg("lamina node --follow --metrics printed:\n%s", out);
+        assert_int_equal(run_cli("--metrics 127.0.0.1", NULL, 0), 2);
+        assert_int_equal(run_cli("--metrics 127.0.0.1:65536", NULL, 0), 2);
+    }
+    /* alice: 1000 - 10 - 100 (forced withdrawal) - 50 - 5 (forced tx) */
+    assert_true(account_of(&fo, U.alice).balance[0] == 1000 - 10 - 100 - 50 - 5);
     follower_close(&fo);
     seq_close(&s);
 }
@@ -950,6 +1216,17 @@ static void test_reorg(void **state)
     assert_true(p.batches == 1 && p.messages == 1 && p.head == 3);
     assert_same_chain(&fo, &s2);
     assert_true(account_of(&fo, U.carol).balance[0] == 34 + 2222);
+    /* the statistics count three reorgs, one of them re-derived */
+    lm_derive_stats st;
+    lm_derive_get_stats(fo.f, &st);
+    assert_true(st.reorgs == 3 && st.rederivations == 1);
+    assert_true(st.polls == 8 && st.poll_errors == 0);
+    /* blocks: 1, 1 again on the new branch, then 2 and 3 */
+    assert_true(st.blocks == 4 && st.l2_head == 3 && st.batch_count == 3);
+    /* the two outputs, twice: the last reorg set the read mark back to
+     * batch 1's L1 block, below the two proposals, which were read and
+     * checked again */
+    assert_true(st.outputs_checked == 4 && st.outputs_matched == 4 && st.mismatches == 0);
     seq_close(&s1);
     seq_close(&s2);
     follower_close(&fo);
@@ -958,10 +1235,10 @@ static void test_reorg(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_genesis),        cmocka_unit_test(test_derive_matches),
-        cmocka_unit_test(test_wrong_output),   cmocka_unit_test(test_bad_batches),
+        cmocka_unit_test(test_genesis),         cmocka_unit_test(test_derive_matches),
+        cmocka_unit_test(test_wrong_output),    cmocka_unit_test(test_bad_batches),
         cmocka_unit_test(test_window_overrule), cmocka_unit_test(test_forced_messages),
-        cmocka_unit_test(test_reorg),
+        cmocka_unit_test(test_reorg),           cmocka_unit_test(test_metrics),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

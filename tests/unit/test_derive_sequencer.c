@@ -228,6 +228,17 @@ static void test_sequencer_and_follower_agree(void **state)
         }
     }
     assert_true(checked >= 1 && lm_derive_mismatches(f) == 0);
+    /* the follower's statistics (its /metrics) say the same */
+    lm_derive_stats st;
+    lm_derive_get_stats(f, &st);
+    assert_true(st.l2_head == head && st.blocks == head && st.blocks_rejected == 0);
+    assert_true(st.batch_count == lm_derive_batch_count(f) && st.batches == st.batch_count);
+    assert_true(st.batches_ignored == 0 && st.rederivations == 0);
+    assert_true(st.outputs_checked >= checked && st.outputs_mismatched == 0 &&
+                st.outputs_matched == st.outputs_checked && st.mismatches == 0);
+    assert_true(st.deposits == 1 && st.forced_txs == 1 && st.forced_withdrawals == 0 &&
+                st.forced_messages == 0);
+    assert_true(st.has_l1_head && st.has_l1_derived && st.l1_derived <= st.l1_head);
     /* the output roots commit to the state; the balances, by hand (fillers
      * of 1 gwei each may follow t3) */
     uint64_t fr = aw_derived_account(f, friend_addr).balance[0];

@@ -7,8 +7,11 @@
  * default key with its receipt and balance changes, calldata read back with
  * eth_getTransactionByHash, logs from a tiny hand-assembled contract
  * (paged), nonce resync after "nonce too low", replacement with bumped fees
- * while automining is off, and a reorg made with evm_snapshot / evm_revert
- * that the follower must report with the right first rolled-back block. */
+ * while automining is off, a wait that gives up early (LM_EDROPPED) on a
+ * transaction that can no longer be mined (dropped from the pool, its nonce
+ * taken, behind a nonce gap), and a reorg made with evm_snapshot /
+ * evm_revert that the follower must report with the right first
+ * rolled-back block. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -324,6 +327,140 @@ static void test_replacement(void **state)
     lm_rpc_free(&rpc);
 }
 
+static uint64_t ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* anvil_dropTransaction: removes a transaction from anvil's pool, as a node
+ * under pressure (or a reorg that does not return it) would. */
+static void drop_from_pool(lm_rpc *rpc, const uint8_t hash[32])
+{
+    char p[80];
+    p[0] = '[';
+    p[1] = '"';
+    lm_hex_encode(p + 2, hash, 32, true);
+    snprintf(p + 68, sizeof p - 68, "\"]");
+    call(rpc, "anvil_dropTransaction", p);
+}
+
+/* Waits on sent; expects LM_EDROPPED with `why` in the message, not before
+ * min_ms and well before the wait's timeout (20 s), and the local nonce
+ * marked unknown. */
+static void expect_dropped(lm_l1_signer *s, lm_l1_sent_tx *sent, const char *why, uint64_t min_ms)
+{
+    lm_err err;
+    lm_l1_receipt r;
+    lm_l1_wait_opts w = quick_wait();
+    uint64_t t0 = ms_now();
+    lm_code rc = lm_l1_signer_wait(s, &r, sent, &w, &err);
+    uint64_t ms = ms_now() - t0;
+    if (rc != LM_EDROPPED || !strstr(err.msg, why))
+        fail_msg("wait: %s (%s), expected EDROPPED '%s'", err.msg, lm_code_name(rc), why);
+    /* two polls of 20 ms and their lookups: far below the 20 s timeout */
+    if (ms < min_ms || ms > 5000)
+        fail_msg("dropped noticed after %llu ms", (unsigned long long)ms);
+    assert_false(s->nonce_known);
+}
+
+/* A transaction that will never be mined is noticed while waiting: gone
+ * from the pool, its nonce taken by another transaction, or queued behind a
+ * nonce gap; one that is merely pending (or replaced by the signer itself)
+ * is waited for as before. */
+static void test_dropped(void **state)
+{
+    (void)state;
+    lm_rpc rpc;
+    lm_l1_signer s;
+    uint8_t to[20];
+    lm_l1_tx_request req;
+    transfer_start(&rpc, &s, to, &req);
+    lm_err err;
+    call(&rpc, "evm_setAutomine", "[false]");
+    req.gas_limit = 21000;
+
+    /* pending, not mined: the timeout, not a drop */
+    req.value = lm_u256_from_u64(1);
+    lm_l1_sent_tx sent;
+    must(lm_l1_signer_send(&s, &sent, &req, &err), &err, "send");
+    lm_l1_receipt r;
+    lm_l1_wait_opts w = quick_wait();
+    w.timeout_ms = 300;
+    assert_int_equal(lm_l1_signer_wait(&s, &r, &sent, &w, &err), LM_ETIMEOUT);
+    /* replaced by the signer itself: the replacement is known, still waiting */
+    must(lm_l1_signer_replace(&s, &sent, &err), &err, "replace");
+    assert_int_equal(lm_l1_signer_wait(&s, &r, &sent, &w, &err), LM_ETIMEOUT);
+
+    /* 1. gone from the pool (anvil_dropTransaction; an L1 reorg that does
+     * not put it back looks the same) */
+    drop_from_pool(&rpc, sent.hashes[1]);
+    lm_l1_tx_info t;
+    assert_int_equal(lm_rpc_get_transaction(&rpc, &t, sent.hashes[1], &err), LM_ENOTFOUND);
+    /* with detection off, the old behaviour: the full timeout */
+    w.drop_polls = 0;
+    assert_int_equal(lm_l1_signer_wait(&s, &r, &sent, &w, &err), LM_ETIMEOUT);
+    assert_true(s.nonce_known);
+    /* never seen by this wait: counted only after the grace, 10 polls */
+    expect_dropped(&s, &sent, "unknown to the node", 10 * 20);
+    uint64_t nonce = sent.tx.nonce;
+    lm_l1_sent_tx_free(&sent);
+
+    /* 2. its nonce taken by another transaction: a second signer with the
+     * same key sends a different transfer with the same nonce and higher
+     * fees (the node replaces ours in its pool), and it is mined */
+    req.value = lm_u256_from_u64(2);
+    must(lm_l1_signer_send(&s, &sent, &req, &err), &err, "send again");
+    assert_true(sent.tx.nonce == nonce); /* re-read: the dropped one left no trace */
+    lm_l1_signer other;
+    signer0(&other, &rpc);
+    other.nonce_known = true;
+    other.next_nonce = nonce;
+    lm_l1_fees old = {sent.tx.max_fee_per_gas, sent.tx.max_priority_fee_per_gas}, more;
+    must(lm_l1_fees_bump(&more, &old, &err), &err, "bump");
+    lm_l1_tx_request req2 = req;
+    req2.value = lm_u256_from_u64(3);
+    req2.fees = &more;
+    lm_l1_sent_tx sent2;
+    must(lm_l1_signer_send(&other, &sent2, &req2, &err), &err, "other send");
+    assert_true(sent2.tx.nonce == nonce);
+    call(&rpc, "evm_mine", NULL);
+    expect_dropped(&s, &sent, "taken by another transaction", 0);
+    w = quick_wait();
+    must(lm_l1_signer_wait(&other, &r, &sent2, &w, &err), &err, "the other one");
+    assert_true(r.status);
+    lm_l1_receipt_free(&r);
+    lm_l1_sent_tx_free(&sent2);
+    lm_l1_sent_tx_free(&sent);
+    lm_l1_signer_free(&other);
+
+    /* 3. behind a nonce gap: a stale local nonce one too high (as after a
+     * reorg that removed the signer's previous transaction) */
+    must(lm_l1_signer_sync_nonce(&s, &err), &err, "sync");
+    nonce = s.next_nonce;
+    s.next_nonce = nonce + 1;
+    req.value = lm_u256_from_u64(4);
+    must(lm_l1_signer_send(&s, &sent, &req, &err), &err, "send with a gap");
+    assert_true(sent.tx.nonce == nonce + 1);
+    must(lm_rpc_get_transaction(&rpc, &t, sent.hashes[0], &err), &err, "queued, but known");
+    lm_l1_tx_info_free(&t);
+    expect_dropped(&s, &sent, "a gap", 0);
+    drop_from_pool(&rpc, sent.hashes[0]); /* leave the pool clean for the next tests */
+    lm_l1_sent_tx_free(&sent);
+
+    /* after any of these, the next send re-reads the nonce and is mined */
+    call(&rpc, "evm_setAutomine", "[true]");
+    req.value = lm_u256_from_u64(5);
+    w = quick_wait();
+    must(lm_l1_signer_send_and_wait(&s, &r, &sent, &req, &w, &err), &err, "send after drops");
+    assert_true(r.status && sent.tx.nonce == nonce);
+    lm_l1_receipt_free(&r);
+    lm_l1_sent_tx_free(&sent);
+    lm_l1_signer_free(&s);
+    lm_rpc_free(&rpc);
+}
+
 /* A contract that logs its calldata under one topic:
  *   runtime: CALLDATASIZE PUSH1 0 PUSH1 0 CALLDATACOPY
  *            PUSH32 topic CALLDATASIZE PUSH1 0 LOG1 STOP        (44 bytes)
@@ -530,11 +667,9 @@ static void test_reorg_on_anvil(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chain_basics),
-        cmocka_unit_test(test_transfer),
-        cmocka_unit_test(test_nonce_resync),
-        cmocka_unit_test(test_replacement),
-        cmocka_unit_test(test_logs),
+        cmocka_unit_test(test_chain_basics),   cmocka_unit_test(test_transfer),
+        cmocka_unit_test(test_nonce_resync),   cmocka_unit_test(test_replacement),
+        cmocka_unit_test(test_dropped),        cmocka_unit_test(test_logs),
         cmocka_unit_test(test_reorg_on_anvil),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
