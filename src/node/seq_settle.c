@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 
 #include "lamina/abi.h"
 #include "lamina/arena.h"
@@ -476,6 +477,7 @@ static void set_l1_index(lm_seq *s, uint64_t k, uint64_t j)
 void *seq_settler_main(void *arg)
 {
     lm_seq *s = arg;
+    prctl(PR_SET_NAME, "lm-settle"); /* shown by top -H and perf */
     lm_err err;
     lm_rpc rpc;
     lm_l1_signer batcher, proposer;
