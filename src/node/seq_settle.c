@@ -485,6 +485,9 @@ void *seq_settler_main(void *arg)
     l1_slot *slots = NULL;
     size_t scanned = 0, slots_cap = 0;
     uint64_t next_local = 0; /* the first local batch not yet found on L1 */
+    uint8_t posted_hash[32]; /* keccak of the last batch sent, and its number */
+    uint64_t posted_number = 0;
+    bool posted_valid = false;
     lm_output_preimage genesis;
     if (lm_rpc_init(&rpc, s->cfg.l1_rpc_url, NULL, &err) != LM_OK) {
         LM_ERROR(LOG, "%s", err.msg);
@@ -558,7 +561,9 @@ void *seq_settler_main(void *arg)
             if (have && find_batch(s, next_local, &b, &err) == LM_OK) {
                 uint8_t *data;
                 size_t len;
-                if (encode_batch(s, &b, &data, &len, &err) == LM_OK) {
+                if (posted_valid && posted_number == next_local) {
+                    ours = memcmp(posted_hash, h, 32) == 0; /* what we just sent */
+                } else if (encode_batch(s, &b, &data, &len, &err) == LM_OK) {
                     uint8_t mine[32];
                     lm_keccak256(mine, data, len);
                     free(data);
@@ -623,6 +628,10 @@ void *seq_settler_main(void *arg)
             LM_ERROR(LOG, "batch %llu: %s", (unsigned long long)next_local, err.msg);
             goto pause;
         }
+        /* the next round finds it on L1 by this hash, without encoding again */
+        lm_keccak256(posted_hash, data, len);
+        posted_number = b.number;
+        posted_valid = true;
         lm_code rc = lm_rollup_append_batch(&batcher, d, data, len, &r, &err);
         free(data);
         if (rc != LM_OK) {
