@@ -46,7 +46,7 @@ static lm_code fz_index_of(void *ctx, const uint8_t address[20], uint32_t *index
 }
 
 static const lm_batch_limits limits = {1u << 20, 256, 256, 1024};
-static const lm_batch_params params = {901, {NULL, fz_address_of, fz_index_of}, &limits};
+static const lm_batch_params params = {901, {NULL, fz_address_of, fz_index_of}, &limits, 0};
 
 static void same_blocks(const lm_batch *a, const lm_batch *b)
 {
