@@ -71,7 +71,7 @@ fi
 
 # The STF and the freestanding files it links (nothing else of src/).
 STF_SRC=$(ls "$ROOT"/src/stf/*.c)
-DEP_SRC="src/crypto/keccak.c src/crypto/poseidon2.c src/crypto/goldilocks.c
+DEP_SRC="src/crypto/keccak.c src/crypto/poseidon2.c src/crypto/poseidon2_consts.c src/crypto/goldilocks.c
 src/codec/eip712.c src/codec/settlement.c src/codec/l2tx.c"
 RISCV_SRC="tests/riscv/entry.c tests/riscv/libc_min.c"
 
