@@ -7,7 +7,10 @@
  * Trace. width columns of h = 2^log_h base-field values; row i sits at
  * g^i, g = w_h. Transition constraints relate row i ("cur") and row i + 1
  * ("next") and must vanish on rows 0..h-2; boundary constraints fix single
- * cells (public inputs and outputs).
+ * cells (public inputs and outputs). Periodic columns are public columns
+ * that repeat with a power-of-two period (round constants, "first row of a
+ * block" selectors): they are part of the statement, not of the trace, and
+ * the transition constraints read them at row i beside cur and next.
  *
  * Memory: a proof owns its arrays (lm_stark_proof_free). The prover
  * allocates O(width * h * blowup) working memory and frees it before
@@ -28,16 +31,21 @@
 #define LM_STARK_MAX_WIDTH 1024u
 #define LM_STARK_MAX_CONSTRAINTS 1024u
 #define LM_STARK_MAX_BOUNDARY 1024u
+#define LM_STARK_MAX_PERIODIC 256u
 
 /* Evaluates the transition constraints on one pair of rows, over the cubic
  * extension (the prover lifts base values into it; the verifier calls it at
  * the out-of-domain point).
  * Out: out[0..n_constraints), each zero when the rows satisfy it.
- * In:  ctx the AIR's context; cur[0..width) row i, next[0..width) row i + 1.
+ * In:  ctx the AIR's context; cur[0..width) row i, next[0..width) row i + 1;
+ *      periodic[0..n_periodic) the periodic columns at row i (NULL when the
+ *      AIR has none).
  * Must be a pure function of its inputs (the prover calls it from several
  * threads at once) and a polynomial of total degree <= lm_air.degree in the
- * row values. */
-typedef void (*lm_air_eval_fn)(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next);
+ * row and periodic values (a periodic column counts like a trace column:
+ * as a polynomial in x its degree is below h). */
+typedef void (*lm_air_eval_fn)(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next,
+                               const lm_gl3 *periodic);
 
 /* trace[col][row] == value. */
 typedef struct lm_air_boundary {
@@ -45,6 +53,15 @@ typedef struct lm_air_boundary {
     uint64_t row;
     lm_gl value;
 } lm_air_boundary;
+
+/* A periodic column: its value at row i is values[i mod 2^log_period]
+ * (0 <= log_period <= log_h, so the period divides h). As a polynomial it
+ * is p(x^(h/m)), m = 2^log_period, deg p < m, p(w_m^i) = values[i].
+ * values[0..m) are canonical and owned by the caller. */
+typedef struct lm_air_periodic {
+    unsigned log_period;
+    const lm_gl *values;
+} lm_air_periodic;
 
 typedef struct lm_air {
     const char *name;       /* identifies the constraint system; absorbed (NULL = "") */
@@ -55,6 +72,8 @@ typedef struct lm_air {
     const void *ctx;
     const lm_air_boundary *boundary; /* the statement's public values */
     size_t n_boundary;               /* 0..LM_STARK_MAX_BOUNDARY */
+    const lm_air_periodic *periodic; /* public periodic columns, part of the statement */
+    unsigned n_periodic;             /* 0..LM_STARK_MAX_PERIODIC */
 } lm_air;
 
 /* The number of composition segments: max(1, degree - 1). */

@@ -49,10 +49,22 @@ static int check_air_(const lm_air *air, const lm_fri_params *fp, unsigned log_h
         if (b->col >= air->width || b->row >= ((uint64_t)1 << log_h) || !lm_gl_is_canonical(b->value))
             return lm_err_set(err, LM_EINVAL, "stark: boundary constraint %zu out of range", k);
     }
+    if (air->n_periodic > LM_STARK_MAX_PERIODIC || (air->n_periodic > 0 && air->periodic == NULL))
+        return lm_err_set(err, LM_EINVAL, "stark: bad periodic columns");
+    for (unsigned j = 0; j < air->n_periodic; j++) {
+        const lm_air_periodic *pc = &air->periodic[j];
+        if (pc->log_period > log_h || pc->values == NULL)
+            return lm_err_set(err, LM_EINVAL, "stark: periodic column %u: period 2^%u does not divide 2^%u", j,
+                              pc->log_period, log_h);
+        for (size_t i = 0; i < ((size_t)1 << pc->log_period); i++)
+            if (!lm_gl_is_canonical(pc->values[i]))
+                return lm_err_set(err, LM_EINVAL, "stark: periodic column %u: value %zu not canonical", j, i);
+    }
     return LM_OK;
 }
 
-/* The statement: AIR name, shape, FRI parameters and boundary values. */
+/* The statement: AIR name, shape, FRI parameters, boundary values and
+ * periodic columns (each by its period and the hash of its values). */
 static void start_transcript_(lm_transcript *t, const lm_air *air, const lm_fri_params *fp, unsigned log_h)
 {
     lm_transcript_init(t, (const uint8_t *)STARK_LABEL, strlen(STARK_LABEL));
@@ -60,13 +72,19 @@ static void start_transcript_(lm_transcript *t, const lm_air *air, const lm_fri_
     const char *name = air->name != NULL ? air->name : "";
     lm_poseidon2_hash_bytes(d, (const uint8_t *)name, strlen(name));
     lm_transcript_absorb_digest(t, d);
-    const lm_gl head[10] = {log_h,          air->width,      air->n_constraints, air->degree,
-                            air->n_boundary, fp->log_blowup,  fp->log_final_len,  fp->num_queries,
-                            fp->pow_bits,    lm_stark_num_segments(air)};
-    lm_transcript_absorb(t, head, 10);
+    const lm_gl head[11] = {log_h,          air->width,      air->n_constraints,         air->degree,
+                            air->n_boundary, fp->log_blowup,  fp->log_final_len,          fp->num_queries,
+                            fp->pow_bits,    lm_stark_num_segments(air), air->n_periodic};
+    lm_transcript_absorb(t, head, 11);
     for (size_t k = 0; k < air->n_boundary; k++) {
         const lm_gl b[3] = {air->boundary[k].col, air->boundary[k].row, air->boundary[k].value};
         lm_transcript_absorb(t, b, 3);
+    }
+    for (unsigned j = 0; j < air->n_periodic; j++) {
+        const lm_air_periodic *pc = &air->periodic[j];
+        lm_transcript_absorb(t, &(lm_gl){pc->log_period}, 1);
+        lm_poseidon2_hash(d, pc->values, (size_t)1 << pc->log_period);
+        lm_transcript_absorb_digest(t, d);
     }
 }
 
@@ -103,21 +121,36 @@ static void squeeze_k_(lm_transcript *t, lm_gl3 *out, size_t n)
 /* DEEP value at one point from its trace row, composition row and the
  * out-of-domain values:
  *   D = inv_z  * (sum_c gam_c (t_c - tz_c) + sum_i gam''_i (s_i - sz_i))
- *     + inv_gz * (sum_c gam'_c (t_c - tgz_c)). */
+ *     + inv_gz * (sum_c gam'_c (t_c - tgz_c)),
+ * computed as inv_z (sum_c gam_c t_c + sum_i gam''_i s_i - k[0])
+ * + inv_gz (sum_c gam'_c t_c - k[1]) with the constants of deep_consts_,
+ * so that the trace terms are base-by-K products (the same value). */
 static lm_gl3 deep_value_(const lm_gl *trow, size_t tstride, const lm_gl *crow, size_t cstride, unsigned w,
-                          unsigned Q, const lm_gl3 *ood, const lm_gl3 *gam, lm_gl3 inv_z, lm_gl3 inv_gz)
+                          unsigned Q, const lm_gl3 *gam, const lm_gl3 k[2], lm_gl3 inv_z, lm_gl3 inv_gz)
 {
     lm_gl3 a = {{0, 0, 0}}, b = {{0, 0, 0}};
     for (unsigned c = 0; c < w; c++) {
         lm_gl t = trow[c * tstride];
-        a = lm_gl3_add(a, lm_gl3_mul(gam[c], gl3_sub_base_(t, ood[c])));
-        b = lm_gl3_add(b, lm_gl3_mul(gam[w + c], gl3_sub_base_(t, ood[w + c])));
+        a = lm_gl3_add(a, lm_gl3_mul_base(gam[c], t));
+        b = lm_gl3_add(b, lm_gl3_mul_base(gam[w + c], t));
     }
     for (unsigned i = 0; i < Q; i++) {
         lm_gl3 sv = {{crow[(3 * i) * cstride], crow[(3 * i + 1) * cstride], crow[(3 * i + 2) * cstride]}};
-        a = lm_gl3_add(a, lm_gl3_mul(gam[2 * w + i], lm_gl3_sub(sv, ood[2 * w + i])));
+        a = lm_gl3_add(a, lm_gl3_mul(gam[2 * w + i], sv));
     }
-    return lm_gl3_add(lm_gl3_mul(a, inv_z), lm_gl3_mul(b, inv_gz));
+    return lm_gl3_add(lm_gl3_mul(lm_gl3_sub(a, k[0]), inv_z), lm_gl3_mul(lm_gl3_sub(b, k[1]), inv_gz));
+}
+
+/* k[0] = sum_c gam_c tz_c + sum_i gam''_i sz_i, k[1] = sum_c gam'_c tgz_c. */
+static void deep_consts_(lm_gl3 k[2], unsigned w, unsigned Q, const lm_gl3 *ood, const lm_gl3 *gam)
+{
+    k[0] = k[1] = (lm_gl3){{0, 0, 0}};
+    for (unsigned c = 0; c < w; c++) {
+        k[0] = lm_gl3_add(k[0], lm_gl3_mul(gam[c], ood[c]));
+        k[1] = lm_gl3_add(k[1], lm_gl3_mul(gam[w + c], ood[w + c]));
+    }
+    for (unsigned i = 0; i < Q; i++)
+        k[0] = lm_gl3_add(k[0], lm_gl3_mul(gam[2 * w + i], ood[2 * w + i]));
 }
 
 static int cmp_size_(const void *a, const void *b)
@@ -157,9 +190,12 @@ typedef struct prover_ {
     lm_gl *binv;       /* n_rows columns of N: 1/(x_i - g^row) */
     lm_gl3 *cvals;     /* C at natural i */
     lm_gl *ccoef;      /* 3 columns of N: C's coefficients */
-    lm_gl3 *scratch3;  /* per-thread rows for eval: threads x (2w + nc) */
+    lm_gl3 *scratch3;  /* per-thread rows for eval: threads x (2w + nc + np) */
+    lm_gl *per;        /* periodic column j on s H_N, natural order, period M_j: */
+    size_t *per_off;   /* per_off[j] + (i mod M_j) holds its value at x_i */
+    size_t *per_mask;  /* M_j - 1, M_j = 2^log_period_j * beta */
     unsigned threads;
-    lm_gl3 *ood, *gam;
+    lm_gl3 *ood, *gam, dk[2];
     lm_gl3 *inv_z, *inv_gz, *deep;
     lm_gl *tmp;
     lm_merkle_tree ttree, ctree;
@@ -179,6 +215,9 @@ static void prover_free_(prover_ *p)
     free(p->cvals);
     free(p->ccoef);
     free(p->scratch3);
+    free(p->per);
+    free(p->per_off);
+    free(p->per_mask);
     free(p->gam);
     free(p->inv_z);
     free(p->inv_gz);
@@ -194,9 +233,9 @@ static void job_comp_(void *arg, unsigned t, unsigned nt)
 {
     prover_ *p = arg;
     const lm_air *air = p->air;
-    unsigned w = p->w, nc = air->n_constraints;
-    lm_gl3 *cur = p->scratch3 + (size_t)t * (2 * w + nc), *next = cur + w, *tv = next + w;
-    size_t per = (p->N + nt - 1) / nt, i0 = per * t, i1 = i0 + per < p->N ? i0 + per : p->N;
+    unsigned w = p->w, nc = air->n_constraints, np = air->n_periodic;
+    lm_gl3 *cur = p->scratch3 + (size_t)t * (2 * w + nc + np), *next = cur + w, *tv = next + w, *per = tv + nc;
+    size_t chunk = (p->N + nt - 1) / nt, i0 = chunk * t, i1 = i0 + chunk < p->N ? i0 + chunk : p->N;
     for (size_t i = i0; i < i1; i++) {
         size_t pc = p->rev[i], pn = p->rev[(i + p->beta) & (p->N - 1)];
         lm_gl3 acc = {{0, 0, 0}};
@@ -205,9 +244,13 @@ static void job_comp_(void *arg, unsigned t, unsigned nt)
                 cur[c] = lm_gl3_from_base(p->lde[(size_t)c * p->N + pc]);
                 next[c] = lm_gl3_from_base(p->lde[(size_t)c * p->N + pn]);
             }
-            air->eval(air->ctx, tv, cur, next);
+            for (unsigned j = 0; j < np; j++)
+                per[j] = lm_gl3_from_base(p->per[p->per_off[j] + (i & p->per_mask[j])]);
+            air->eval(air->ctx, tv, cur, next, np > 0 ? per : NULL);
+            /* base-field rows give mostly base-field constraint values */
             for (unsigned j = 0; j < nc; j++)
-                acc = lm_gl3_add(acc, lm_gl3_mul(p->ch[j], tv[j]));
+                acc = lm_gl3_add(acc, (tv[j].c[1] | tv[j].c[2]) == 0 ? lm_gl3_mul_base(p->ch[j], tv[j].c[0])
+                                                                      : lm_gl3_mul(p->ch[j], tv[j]));
             /* 1/Z_T(x) = (x - g^(h-1)) / (x^h - 1) */
             lm_gl f = lm_gl_mul(lm_gl_sub(p->xs[i], p->g_last), p->zt[i & (p->beta - 1)]);
             acc = lm_gl3_mul_base(acc, f);
@@ -227,7 +270,7 @@ static void job_deep_(void *arg, unsigned t, unsigned nt)
     prover_ *p = arg;
     size_t per = (p->N + nt - 1) / nt, i0 = per * t, i1 = i0 + per < p->N ? i0 + per : p->N;
     for (size_t pp = i0; pp < i1; pp++)
-        p->deep[pp] = deep_value_(p->lde + pp, p->N, p->comp + pp, p->N, p->w, p->Q, p->ood, p->gam, p->inv_z[pp],
+        p->deep[pp] = deep_value_(p->lde + pp, p->N, p->comp + pp, p->N, p->w, p->Q, p->gam, p->dk, p->inv_z[pp],
                                   p->inv_gz[pp]);
 }
 
@@ -238,6 +281,36 @@ static void job_deep_(void *arg, unsigned t, unsigned nt)
             goto out;                                                                                        \
         }                                                                                                    \
     } while (0)
+
+/* Periodic column j of period m on the LDE: p(x^(h/m)) at x_i = s w_N^i is
+ * p(s^(h/m) w_M^i), M = m beta, so one coset evaluation of size M gives the
+ * column on all of s H_N, repeating with period M. */
+static int periodic_lde_(prover_ *p, const lm_ntt_ctx *ctx, lm_err *err)
+{
+    const lm_air *air = p->air;
+    unsigned np = air->n_periodic;
+    size_t total = 0;
+    p->per_off = malloc((np + 1) * sizeof *p->per_off);
+    p->per_mask = malloc((np + 1) * sizeof *p->per_mask);
+    if (p->per_off == NULL || p->per_mask == NULL)
+        return lm_err_set(err, LM_ENOMEM, "stark: no memory");
+    for (unsigned j = 0; j < np; j++) {
+        p->per_off[j] = total;
+        p->per_mask[j] = ((size_t)1 << (air->periodic[j].log_period + p->log_b)) - 1;
+        total += p->per_mask[j] + 1;
+    }
+    if ((p->per = malloc((total + 1) * sizeof *p->per)) == NULL)
+        return lm_err_set(err, LM_ENOMEM, "stark: no memory");
+    for (unsigned j = 0; j < np; j++) {
+        unsigned lp = air->periodic[j].log_period;
+        size_t m = (size_t)1 << lp;
+        memcpy(p->tmp, air->periodic[j].values, m * sizeof(lm_gl));
+        lm_ntt_inverse(ctx, p->tmp, lp); /* values at w_m^i -> coefficients */
+        lm_gl shift = lm_gl_pow(LM_NTT_COSET_SHIFT, p->h >> lp);
+        lm_ntt_coset_eval(ctx, p->per + p->per_off[j], lp + p->log_b, p->tmp, m, shift, LM_NTT_NATURAL);
+    }
+    return LM_OK;
+}
 
 /* Horner over K with base coefficients c[0..n) (stride 1) at a K point. */
 static lm_gl3 eval_base_poly_(const lm_gl *c, size_t n, lm_gl3 x)
@@ -350,8 +423,10 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
             col[i] = lm_gl_sub(p.xs[i], gr); /* never 0: the coset misses H_N */
         lm_gl_batch_inv(col, col, N, p.tmp);
     }
+    if ((rc = periodic_lde_(&p, ctx, err)) != LM_OK)
+        goto out;
     ALLOC_(p.cvals, N);
-    ALLOC_(p.scratch3, (size_t)p.threads * (2 * w + nc));
+    ALLOC_(p.scratch3, (size_t)p.threads * (2 * w + nc + air->n_periodic));
     lm_par_run(N >= 4096 ? p.threads : 1, job_comp_, &p);
 
     /* 3. C's coefficients; degree < Q h unless the trace is bad. */
@@ -397,6 +472,7 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     /* 5. DEEP composition on s H_N, bit-reversed. */
     ALLOC_(p.gam, 2 * (size_t)w + Q);
     squeeze_k_(&t, p.gam, 2 * (size_t)w + Q);
+    deep_consts_(p.dk, w, Q, p.ood, p.gam);
     ALLOC_(p.inv_z, N);
     ALLOC_(p.inv_gz, N);
     ALLOC_(p.deep, N);
@@ -470,19 +546,62 @@ static int check_proof_shape_(const lm_air *air, const lm_fri_params *fp, unsign
     return LM_OK;
 }
 
+/* A periodic column at z: p(y), y = z^(h/m), by the barycentric formula
+ * over H_m (p(w_m^i) = v_i):
+ *   p(y) = (y^m - 1)/m * sum_i v_i w_m^i / (y - w_m^i)    (y not in H_m),
+ * and p(y) = v_i when y = w_m^i. y^m = z^h is passed in as zh. */
+static int periodic_at_(lm_gl3 *out, const lm_air_periodic *pc, lm_gl3 z, lm_gl3 zh, unsigned log_h,
+                        lm_err *err)
+{
+    unsigned lp = pc->log_period;
+    size_t m = (size_t)1 << lp;
+    lm_gl wm;
+    if (!lm_gl_root_of_unity(&wm, lp))
+        abort(); /* lp <= log_h <= 30 */
+    lm_gl3 y = lm_gl3_pow(z, (uint64_t)1 << (log_h - lp));
+    lm_gl3 *d = malloc(2 * m * sizeof *d);
+    if (d == NULL)
+        return lm_err_set(err, LM_ENOMEM, "stark: no memory");
+    lm_gl wi = 1;
+    for (size_t i = 0; i < m; i++, wi = lm_gl_mul(wi, wm)) {
+        d[i] = lm_gl3_sub(y, lm_gl3_from_base(wi));
+        if (lm_gl3_is_zero(d[i])) {
+            *out = lm_gl3_from_base(pc->values[i]);
+            free(d);
+            return LM_OK;
+        }
+    }
+    gl3_batch_inv_(d, m, d + m);
+    lm_gl3 acc = {{0, 0, 0}};
+    wi = 1;
+    for (size_t i = 0; i < m; i++, wi = lm_gl_mul(wi, wm))
+        acc = lm_gl3_add(acc, lm_gl3_mul_base(d[i], lm_gl_mul(pc->values[i], wi)));
+    free(d);
+    lm_gl inv_m = lm_gl_inv((lm_gl)m);
+    *out = lm_gl3_mul_base(lm_gl3_mul(acc, lm_gl3_sub(zh, lm_gl3_from_base(1))), inv_m);
+    return LM_OK;
+}
+
 /* The out-of-domain check: C(z) from the constraints equals
  * sum_i z^(i h) C_i(z). */
 static int check_ood_(const lm_air *air, const lm_stark_proof *proof, const lm_gl3 *ch, lm_gl3 z, lm_gl g,
                       unsigned log_h, lm_err *err)
 {
-    unsigned w = air->width, Q = proof->n_seg, nc = air->n_constraints;
+    unsigned w = air->width, Q = proof->n_seg, nc = air->n_constraints, np = air->n_periodic;
     uint64_t h = (uint64_t)1 << log_h;
     lm_gl3 zh = lm_gl3_pow(z, h), one = lm_gl3_from_base(1), acc = {{0, 0, 0}};
     if (nc > 0) {
-        lm_gl3 *tv = malloc(nc * sizeof *tv);
+        lm_gl3 *tv = malloc((nc + np) * sizeof *tv), *per = tv + nc;
         if (tv == NULL)
             return lm_err_set(err, LM_ENOMEM, "stark: no memory");
-        air->eval(air->ctx, tv, proof->ood, proof->ood + w);
+        for (unsigned j = 0; j < np; j++) {
+            int rc = periodic_at_(&per[j], &air->periodic[j], z, zh, log_h, err);
+            if (rc != LM_OK) {
+                free(tv);
+                return rc;
+            }
+        }
+        air->eval(air->ctx, tv, proof->ood, proof->ood + w, np > 0 ? per : NULL);
         for (unsigned j = 0; j < nc; j++)
             acc = lm_gl3_add(acc, lm_gl3_mul(ch[j], tv[j]));
         free(tv);
@@ -553,13 +672,14 @@ int lm_stark_verify(const lm_air *air, const lm_fri_params *fp, unsigned log_h, 
         lm_err_wrap(err, rc, "stark: opening");
         goto out;
     }
+    lm_gl3 dk[2];
+    deep_consts_(dk, w, Q, proof->ood, gam);
     for (size_t k = 0; k < nq; k++) {
         const size_t *hit = bsearch(&q[k], pos, m, sizeof *pos, cmp_size_);
         size_t r = (size_t)(hit - pos); /* present: pos holds every q */
         lm_gl x = lm_gl_mul(LM_NTT_COSET_SHIFT, lm_gl_pow(wN, lm_ntt_bitrev(q[k], log_N)));
         lm_gl3 iz = lm_gl3_inv(gl3_sub_base_(x, z)), igz = lm_gl3_inv(gl3_sub_base_(x, gz));
-        lm_gl3 d = deep_value_(proof->trace_rows + r * w, 1, proof->comp_rows + r * 3 * Q, 1, w, Q, proof->ood, gam,
-                               iz, igz);
+        lm_gl3 d = deep_value_(proof->trace_rows + r * w, 1, proof->comp_rows + r * 3 * Q, 1, w, Q, gam, dk, iz, igz);
         if (!lm_gl3_eq(d, first[k])) {
             rc = lm_err_set(err, LM_ECRYPTO, "stark: query %zu: DEEP value differs from FRI layer 0", k);
             goto out;

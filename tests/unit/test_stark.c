@@ -1,12 +1,15 @@
 /* Unit tests for the STARK prover and verifier (include/lamina/stark.h,
  * src/stark/stark.c) on small AIRs: Fibonacci (degree 1), a cubic round
- * function (degree 3, two composition segments) and a boundary-only AIR.
+ * function (degree 3, two composition segments), a boundary-only AIR and a
+ * counter with periodic columns (a block selector and round constants).
  * Honest proofs verify; wrong statements, bad traces and every tampered
- * proof element are rejected. */
+ * proof element are rejected. The committed fuzz seeds (which the Python
+ * model verifies) are regenerated here and must match byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,17 +20,19 @@
 /* ---- AIRs ---------------------------------------------------------------------- */
 
 /* Fibonacci: a' = b, b' = a + b. */
-static void fib_eval(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next)
+static void fib_eval(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next, const lm_gl3 *per)
 {
     (void)ctx;
+    (void)per;
     out[0] = lm_gl3_sub(next[0], cur[1]);
     out[1] = lm_gl3_sub(next[1], lm_gl3_add(cur[0], cur[1]));
 }
 
 /* Cube: x' = x^3 + k, k' = k. */
-static void cube_eval(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next)
+static void cube_eval(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next, const lm_gl3 *per)
 {
     (void)ctx;
+    (void)per;
     lm_gl3 x3 = lm_gl3_mul(lm_gl3_square(cur[0]), cur[0]);
     out[0] = lm_gl3_sub(next[0], lm_gl3_add(x3, cur[1]));
     out[1] = lm_gl3_sub(next[1], cur[1]);
@@ -57,7 +62,7 @@ static void fib_make(instance *in, unsigned log_h)
     in->bnd[0] = (lm_air_boundary){0, 0, 1};
     in->bnd[1] = (lm_air_boundary){1, 0, 1};
     in->bnd[2] = (lm_air_boundary){1, h - 1, in->cols[1][h - 1]};
-    in->air = (lm_air){"fibonacci", 2, 2, 1, fib_eval, NULL, in->bnd, 3};
+    in->air = (lm_air){"fibonacci", 2, 2, 1, fib_eval, NULL, in->bnd, 3, NULL, 0};
 }
 
 static void cube_make(instance *in, unsigned log_h)
@@ -78,7 +83,58 @@ static void cube_make(instance *in, unsigned log_h)
     in->bnd[0] = (lm_air_boundary){0, 0, 3};
     in->bnd[1] = (lm_air_boundary){1, 0, 5};
     in->bnd[2] = (lm_air_boundary){0, h - 1, in->cols[0][h - 1]};
-    in->air = (lm_air){"cube", 2, 2, 3, cube_eval, NULL, in->bnd, 3};
+    in->air = (lm_air){"cube", 2, 2, 3, cube_eval, NULL, in->bnd, 3, NULL, 0};
+}
+
+/* Periodic counter: c' = (c + 1)(1 - sel), a' = a + k c, with the periodic
+ * columns sel (period 8: 1 on the last row of each block of 8, so c counts
+ * 0..7 and restarts) and k (period 4: round constants 5, 7, 11, 13).
+ * Boundaries c_0 = 0, a_0 = 0, a_(h-1) = the result. Degree 2. The same
+ * statement is in tests/fuzz/fuzz_stark_proof.c and the Python model. */
+static const lm_gl pc_k[4] = {5, 7, 11, 13};
+
+static void pc_eval(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next, const lm_gl3 *per)
+{
+    (void)ctx;
+    lm_gl3 one = lm_gl3_from_base(1);
+    out[0] = lm_gl3_sub(next[0], lm_gl3_mul(lm_gl3_add(cur[0], one), lm_gl3_sub(one, per[0])));
+    out[1] = lm_gl3_sub(next[1], lm_gl3_add(cur[1], lm_gl3_mul(per[1], cur[0])));
+}
+
+typedef struct pc_instance {
+    instance in;
+    lm_gl sel[8], k[4], extra[2];
+    lm_air_periodic per[3];
+} pc_instance;
+
+/* sel_row: the row of each block of 8 on which the counter restarts. */
+static void pc_make(pc_instance *pi, unsigned log_h, unsigned sel_row)
+{
+    instance *in = &pi->in;
+    size_t h = (size_t)1 << log_h;
+    in->log_h = log_h;
+    for (int c = 0; c < 2; c++) {
+        in->cols[c] = malloc(h * sizeof(lm_gl));
+        assert_non_null(in->cols[c]);
+    }
+    memset(pi->sel, 0, sizeof pi->sel);
+    pi->sel[sel_row] = 1;
+    memcpy(pi->k, pc_k, sizeof pi->k);
+    pi->extra[0] = 17;
+    pi->extra[1] = 19;
+    in->cols[0][0] = 0;
+    in->cols[1][0] = 0;
+    for (size_t i = 0; i + 1 < h; i++) {
+        in->cols[0][i + 1] = pi->sel[i % 8] ? 0 : in->cols[0][i] + 1;
+        in->cols[1][i + 1] = lm_gl_add(in->cols[1][i], lm_gl_mul(pi->k[i % 4], in->cols[0][i]));
+    }
+    pi->per[0] = (lm_air_periodic){3, pi->sel};
+    pi->per[1] = (lm_air_periodic){2, pi->k};
+    pi->per[2] = (lm_air_periodic){1, pi->extra}; /* unused by the constraints; used only when n_periodic = 3 */
+    in->bnd[0] = (lm_air_boundary){0, 0, 0};
+    in->bnd[1] = (lm_air_boundary){1, 0, 0};
+    in->bnd[2] = (lm_air_boundary){1, h - 1, in->cols[1][h - 1]};
+    in->air = (lm_air){"periodic-counter", 2, 2, 2, pc_eval, NULL, in->bnd, 3, pi->per, 2};
 }
 
 static void instance_free(instance *in)
@@ -403,13 +459,166 @@ static void test_bad_air(void **state)
     instance_free(&in);
 }
 
+static void test_periodic(void **state)
+{
+    (void)state;
+    const lm_fri_params fp = {2, 1, 16, 2};
+    for (unsigned log_h = 3; log_h <= 9; log_h += 2) {
+        pc_instance pi;
+        pc_make(&pi, log_h, 7);
+        /* sum of k_(i mod 4) (i mod 8) over rows 0..30: 4 blocks of
+         * 5(0+4) + 7(1+5) + 11(2+6) + 13(3+7) = 280, less 13*7 for row 31 */
+        if (log_h == 5)
+            assert_int_equal(pi.in.bnd[2].value, 4 * 280 - 13 * 7);
+        lm_stark_proof p1, p2;
+        prove_ok(&pi.in, &fp, 1, &p1);
+        verify_ok(&pi.in, &fp, &p1);
+        prove_ok(&pi.in, &fp, 2, &p2);
+        assert_memory_equal(&p1.comp_root, &p2.comp_root, sizeof p1.comp_root);
+        lm_err err;
+        /* every periodic value is part of the statement */
+        for (unsigned j = 0; j < 2; j++)
+            for (size_t i = 0; i < ((size_t)1 << pi.per[j].log_period); i++) {
+                lm_gl *v = j == 0 ? &pi.sel[i] : &pi.k[i];
+                lm_gl keep = *v;
+                *v = lm_gl_add(keep, 1);
+                assert_int_equal(lm_stark_verify(&pi.in.air, &fp, log_h, &p1, &err), LM_ECRYPTO);
+                *v = keep;
+            }
+        /* so is their number and period, even of a column no constraint reads */
+        pi.in.air.n_periodic = 3;
+        assert_int_equal(lm_stark_verify(&pi.in.air, &fp, log_h, &p1, &err), LM_ECRYPTO);
+        pi.in.air.n_periodic = 2;
+        pi.per[1] = (lm_air_periodic){3, (const lm_gl[8]){5, 7, 11, 13, 5, 7, 11, 13}};
+        assert_int_equal(lm_stark_verify(&pi.in.air, &fp, log_h, &p1, &err), LM_ECRYPTO);
+        pi.per[1] = (lm_air_periodic){2, pi.k};
+        verify_ok(&pi.in, &fp, &p1);
+        lm_stark_proof_free(&p1);
+        lm_stark_proof_free(&p2);
+        instance_free(&pi.in);
+    }
+    /* a column no constraint reads, of period 2, and one of period 1 */
+    pc_instance pi;
+    pc_make(&pi, 4, 7);
+    pi.in.air.n_periodic = 3;
+    lm_stark_proof p;
+    prove_ok(&pi.in, &fp, 1, &p);
+    verify_ok(&pi.in, &fp, &p);
+    lm_stark_proof_free(&p);
+    pi.per[2].log_period = 0;
+    prove_ok(&pi.in, &fp, 1, &p);
+    verify_ok(&pi.in, &fp, &p);
+    lm_stark_proof_free(&p);
+    instance_free(&pi.in);
+}
+
+/* A trace made for another selector (restart after row 3 of each block):
+ * against the statement with the selector on row 7 the prover refuses,
+ * and its proof made anyway fails. So does a wrong round constant. */
+static void test_periodic_wrong_values(void **state)
+{
+    (void)state;
+    const lm_fri_params fp = {2, 1, 16, 0};
+    for (int which = 0; which < 2; which++) {
+        pc_instance pi;
+        pc_make(&pi, 6, which == 0 ? 3 : 7);
+        if (which == 0) {
+            pi.sel[3] = 0;
+            pi.sel[7] = 1;
+        } else {
+            pi.k[2] = 12;
+        }
+        lm_stark_proof p;
+        lm_err err;
+        assert_int_equal(prove(&pi.in, &fp, 1, false, &p, &err), LM_EINVAL);
+        assert_int_equal(prove(&pi.in, &fp, 1, true, &p, &err), LM_OK);
+        assert_int_equal(lm_stark_verify(&pi.in.air, &fp, 6, &p, &err), LM_ECRYPTO);
+        lm_stark_proof_free(&p);
+        instance_free(&pi.in);
+    }
+}
+
+static void test_periodic_bad_air(void **state)
+{
+    (void)state;
+    pc_instance pi;
+    pc_make(&pi, 3, 7);
+    const lm_fri_params fp = {1, 0, 8, 0};
+    lm_stark_proof p;
+    lm_err err;
+    pi.per[0].log_period = 4; /* longer than the trace */
+    assert_int_equal(prove(&pi.in, &fp, 1, false, &p, &err), LM_EINVAL);
+    assert_int_equal(lm_stark_verify(&pi.in.air, &fp, 3, &p, &err), LM_EINVAL);
+    pi.per[0].log_period = 3;
+    pi.per[1].values = NULL;
+    assert_int_equal(prove(&pi.in, &fp, 1, false, &p, &err), LM_EINVAL);
+    pi.per[1].values = pi.k;
+    pi.k[3] = LM_GL_P;
+    assert_int_equal(prove(&pi.in, &fp, 1, false, &p, &err), LM_EINVAL);
+    pi.k[3] = 13;
+    pi.in.air.periodic = NULL;
+    assert_int_equal(prove(&pi.in, &fp, 1, false, &p, &err), LM_EINVAL);
+    pi.in.air.periodic = pi.per;
+    pi.in.air.n_periodic = LM_STARK_MAX_PERIODIC + 1;
+    assert_int_equal(prove(&pi.in, &fp, 1, false, &p, &err), LM_EINVAL);
+    instance_free(&pi.in);
+}
+
+/* The committed fuzz seeds that tests/vectors/stark_model.py verifies are
+ * exactly what the prover makes for the fuzz target's statements (proofs
+ * are deterministic). With LM_STARK_WRITE_CORPUS=1 in the environment the
+ * seeds are rewritten instead (after a change of format or transcript). */
+static void check_seed(const instance *in, const lm_fri_params *fp, const char *name)
+{
+    lm_stark_proof p;
+    prove_ok(in, fp, 1, &p);
+    size_t n = lm_stark_proof_size(&p), len;
+    uint8_t *b = malloc(n), *f = malloc(n + 1);
+    assert_non_null(b);
+    assert_non_null(f);
+    assert_int_equal(lm_stark_proof_write(b, n, &len, &p, NULL), LM_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/fuzz/corpus/stark_proof/%s", LM_SOURCE_DIR, name);
+    const char *wr = getenv("LM_STARK_WRITE_CORPUS");
+    FILE *fh = fopen(path, wr != NULL && wr[0] == '1' ? "wb" : "rb");
+    if (fh == NULL)
+        fail_msg("cannot open %s", path);
+    if (wr != NULL && wr[0] == '1') {
+        assert_int_equal(fwrite(b, 1, n, fh), n);
+    } else {
+        size_t got = fread(f, 1, n + 1, fh);
+        if (got != n || memcmp(f, b, n) != 0)
+            fail_msg("%s differs from a fresh proof (run with LM_STARK_WRITE_CORPUS=1 if the format changed)", path);
+    }
+    fclose(fh);
+    free(b);
+    free(f);
+    lm_stark_proof_free(&p);
+}
+
+static void test_corpus_seeds(void **state)
+{
+    (void)state;
+    const lm_fri_params fp = {2, 1, 3, 1};
+    instance in;
+    fib_make(&in, 3);
+    check_seed(&in, &fp, "valid_fibonacci_8_rows");
+    instance_free(&in);
+    pc_instance pi;
+    pc_make(&pi, 4, 7);
+    check_seed(&pi.in, &fp, "valid_periodic_counter_16_rows");
+    instance_free(&pi.in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fibonacci), cmocka_unit_test(test_cube),   cmocka_unit_test(test_boundary_only),
         cmocka_unit_test(test_wrong_statement), cmocka_unit_test(test_bad_trace), cmocka_unit_test(test_tamper),
         cmocka_unit_test(test_bad_air), cmocka_unit_test(test_fri_on_other_function),
-        cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_encoding), cmocka_unit_test(test_periodic),
+        cmocka_unit_test(test_periodic_wrong_values), cmocka_unit_test(test_periodic_bad_air),
+        cmocka_unit_test(test_corpus_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plain Python model of Lamina's Poseidon2 (docs/poseidon2.md), written from
 the specification, independent of the C code. It reads the constant tables
-from src/crypto/poseidon2.c (transcribed from the Horizen Labs reference),
+from src/crypto/poseidon2_consts.c (transcribed from the Horizen Labs reference),
 checks the reference known-answer test, and prints the compression, sponge
 and byte-sponge vectors that tests/unit/test_poseidon2.c and docs/poseidon2.md
 hold. Run: python3 tests/vectors/poseidon2_model.py"""
@@ -10,7 +10,7 @@ import re
 
 P = 2**64 - 2**32 + 1
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = open(os.path.join(HERE, '..', '..', 'src', 'crypto', 'poseidon2.c')).read()
+SRC = open(os.path.join(HERE, '..', '..', 'src', 'crypto', 'poseidon2_consts.c')).read()
 
 
 def table(name):
@@ -19,10 +19,10 @@ def table(name):
     return [int(x, 16) for x in re.findall(r'UINT64_C\(0x([0-9a-f]+)\)', body)]
 
 
-DIAG = table('P2_DIAG[')
-RCF = table('P2_RC_FULL[')
+DIAG = table('lm_poseidon2_diag[')
+RCF = table('lm_poseidon2_rc_full[')
 RCF = [RCF[12 * i:12 * i + 12] for i in range(8)]
-RCP = table('P2_RC_PARTIAL[')
+RCP = table('lm_poseidon2_rc_partial[')
 assert len(DIAG) == 12 and len(RCP) == 22
 
 

@@ -6,8 +6,11 @@ check that the document is complete enough for another verifier (the
 Solidity one) to follow. It verifies the encoded proofs committed as fuzz
 seeds, which the C prover wrote:
   tests/fuzz/corpus/fri_proof/valid_proof_seed*   (the fuzz_fri_proof.c parameters)
-  tests/fuzz/corpus/stark_proof/valid_fibonacci_8_rows (the fuzz_stark_proof.c statement)
-and checks that tampering with one element makes it reject.
+  tests/fuzz/corpus/stark_proof/valid_fibonacci_8_rows (a fuzz_stark_proof.c statement)
+  tests/fuzz/corpus/stark_proof/valid_periodic_counter_16_rows (the other one,
+      with periodic columns)
+and checks that tampering with one element, or with the statement (a
+boundary or periodic value), makes it reject.
 Run: python3 tests/vectors/stark_model.py"""
 import os
 import sys
@@ -213,11 +216,34 @@ def fri_verify(t, pf, log_n, queries, pow_bits):
 
 
 # ---- STARK (docs: "STARK") ---------------------------------------------------------
-def fib_eval(cur, nxt):
+def fib_eval(cur, nxt, per):
     return [ksub(nxt[0], cur[1]), ksub(nxt[1], kadd(cur[0], cur[1]))]
 
 
-def stark_verify(data, name, width, n_cons, degree, bnd, ev, log_h, fp):
+def pc_eval(cur, nxt, per):
+    one = (1, 0, 0)
+    return [ksub(nxt[0], kmul(kadd(cur[0], one), ksub(one, per[0]))),
+            ksub(nxt[1], kadd(cur[1], kmul(per[1], cur[0])))]
+
+
+def periodic_at(vals, log_h, z):
+    # docs: the column is p(x^(h/m)) with p(w_m^i) = vals[i], deg p < m.
+    # Here by the inverse DFT c_k = (1/m) sum_i vals[i] w_m^(-ik) and Horner
+    # (the C verifier uses the barycentric formula instead).
+    m = len(vals)
+    lp = m.bit_length() - 1
+    assert 1 << lp == m and lp <= log_h
+    w = root(lp)
+    winv, minv = pow(w, P - 2, P), pow(m, P - 2, P)
+    coef = [sum(v * pow(winv, i * k, P) for i, v in enumerate(vals)) * minv % P for k in range(m)]
+    y = kpow(z, 1 << (log_h - lp))
+    acc = (0, 0, 0)
+    for c in reversed(coef):
+        acc = kadd(kmul(acc, y), kbase(c))
+    return acc
+
+
+def stark_verify(data, name, width, n_cons, degree, bnd, ev, log_h, fp, periodic=()):
     log_blowup, log_final, queries, pow_bits = fp
     Q = max(1, degree - 1)
     log_N = log_h + log_blowup
@@ -241,9 +267,13 @@ def stark_verify(data, name, width, n_cons, degree, bnd, ev, log_h, fp):
         raise Reject('trailing')
     t = Transcript(b'lamina-stark-v1')
     t.absorb(hash_bytes(name))
-    t.absorb([log_h, width, n_cons, degree, len(bnd), log_blowup, log_final, queries, pow_bits, Q])
+    t.absorb([log_h, width, n_cons, degree, len(bnd), log_blowup, log_final, queries, pow_bits, Q,
+              len(periodic)])
     for col, row, v in bnd:
         t.absorb([col, row, v])
+    for vals in periodic:
+        t.absorb([len(vals).bit_length() - 1])
+        t.absorb(hash_elements(list(vals)))
     t.absorb(troot)
     ch = [squeeze_k(t) for _ in range(n_cons + len(bnd))]
     t.absorb(croot)
@@ -257,7 +287,8 @@ def stark_verify(data, name, width, n_cons, degree, bnd, ev, log_h, fp):
     zh = kpow(z, h)
     acc = (0, 0, 0)
     if n_cons:
-        tv = ev(ood[0:width], ood[width:2 * width])
+        per = [periodic_at(vals, log_h, z) for vals in periodic]
+        tv = ev(ood[0:width], ood[width:2 * width], per)
         for j in range(n_cons):
             acc = kadd(acc, kmul(ch[j], tv[j]))
         f = kmul(ksub(z, kbase(pow(g, h - 1, P))), kinv(ksub(zh, (1, 0, 0))))
@@ -330,3 +361,23 @@ if __name__ == '__main__':
         bad[off] ^= 1
         expect_reject(stark_check, bytes(bad))
     print('stark valid_fibonacci_8_rows: verifies, tampered copies rejected')
+
+    SEL, K = [0, 0, 0, 0, 0, 0, 0, 1], [5, 7, 11, 13]
+    # the counter c_i = i mod 8 and a_15 = sum_(i < 15) K[i mod 4] (i mod 8)
+    A15 = sum(K[i % 4] * (i % 8) for i in range(15))
+    assert A15 == 469
+
+    def pc_check(data, sel=SEL, k=K, a15=A15):
+        stark_verify(data, b'periodic-counter', 2, 2, 2, [(0, 0, 0), (1, 0, 0), (1, 15, a15)], pc_eval, 4,
+                     (2, 1, 3, 1), periodic=(sel, k))
+
+    data = open(os.path.join(corpus, 'stark_proof', 'valid_periodic_counter_16_rows'), 'rb').read()
+    pc_check(data)
+    for off in (5 + 8, 5 + 64 + 8, len(data) - 8):
+        bad = bytearray(data)
+        bad[off] ^= 1
+        expect_reject(pc_check, bytes(bad))
+    expect_reject(lambda d: pc_check(d, sel=[0, 0, 0, 1, 0, 0, 0, 1]), data)
+    expect_reject(lambda d: pc_check(d, k=[5, 7, 11, 14]), data)
+    expect_reject(lambda d: pc_check(d, a15=A15 + 1), data)
+    print('stark valid_periodic_counter_16_rows: verifies, tampered copies and statements rejected')
