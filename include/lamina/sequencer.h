@@ -42,6 +42,7 @@ typedef struct lm_seq_config {
     uint64_t l1_confirmations;    /* L1 blocks on top before a message is used; default 1 */
     uint32_t batch_interval_ms;   /* close a batch after this long; default 2000 */
     uint32_t batch_max_blocks;    /* or after this many blocks; default and most 200 */
+    uint64_t min_fee;             /* transactions paying less are refused (FEE_TOO_LOW); default 0 */
     bool settle;                  /* run the settler (needs both keys) */
     lm_seckey batcher_key;
     lm_seckey proposer_key;

@@ -22,7 +22,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: lamina node --l1-rpc URL --deployment FILE [--data DIR] [--rpc-port N]\n"
             "                   [--batcher-key-file F --proposer-key-file F]\n"
-            "                   [--block-ms N] [--batch-ms N] [--confirmations N]\n"
+            "                   [--block-ms N] [--batch-ms N] [--confirmations N] [--min-fee GWEI]\n"
             "       lamina node --follow ... (a derivation node: lamina node --follow --help)\n"
             "Runs the sequencer until Ctrl-C or SIGTERM. With both key files (or\n"
             "LAMINA_BATCHER_KEY / LAMINA_PROPOSER_KEY) it also posts batches and output\n"
@@ -60,6 +60,8 @@ int cmd_sequencer(int argc, char **argv)
             c.batch_interval_ms = (uint32_t)v;
         else if (strcmp(a, "--confirmations") == 0 && cli_parse_u64(val, &v) && v < 1000)
             c.l1_confirmations = v;
+        else if (strcmp(a, "--min-fee") == 0 && cli_parse_u64(val, &v))
+            c.min_fee = v;
         else
             return usage();
     }

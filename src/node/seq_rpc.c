@@ -224,6 +224,15 @@ static void m_send(lm_rpcd_call *call, json_t *params, void *ctx)
                            seq_stf_error_data(LM_STF_WRONG_CHAIN));
         return;
     }
+    if (tx.fee < s->cfg.min_fee) { /* the operator's policy, before any costly check */
+        char m[128];
+        snprintf(m, sizeof m, "fee %llu is below this sequencer's minimum of %llu",
+                 (unsigned long long)tx.fee, (unsigned long long)s->cfg.min_fee);
+        lm_rpcd_call_error(call, ERR_REJECTED, m,
+                           json_pack("{s:s, s:I}", "reason", "FEE_TOO_LOW", "minFee",
+                                     (json_int_t)(s->cfg.min_fee > INT64_MAX ? INT64_MAX : s->cfg.min_fee)));
+        return;
+    }
     /* the signature is checked off the server thread, by the verifiers */
     uint64_t token = lm_rpcd_call_defer(call);
     if (!token)

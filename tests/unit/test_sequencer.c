@@ -395,6 +395,32 @@ static void test_restart_keeps_state(void **state)
     assert_string_equal(reason, "NONCE_USED");
 }
 
+/* The operator's minimum fee: less is refused before the signature is
+ * checked, with its reason and the minimum; the minimum itself is accepted. */
+static void test_min_fee(void **state)
+{
+    (void)state;
+    stop_seq();
+    lm_seq_config c;
+    aw_seq_config(&c, S.dir, &W);
+    c.min_fee = 500;
+    aw_seq_start(&S.seq, &S.l2, &c);
+    uint64_t before = l2_balance(W.addr[3].b, 0);
+    char reason[32];
+    lm_tx cheap = make_tx(LM_TX_TRANSFER, friend_addr, 1, 499, 10);
+    assert_int_equal(send_tx(&cheap, NULL, reason), -32010);
+    assert_string_equal(reason, "FEE_TOO_LOW");
+    assert_non_null(strstr(S.l2.fault.rpc_data, "\"minFee\":500"));
+    assert_non_null(strstr(S.l2.fault.rpc_message, "below this sequencer's minimum of 500"));
+    cheap.sig[0] ^= 1; /* a bad signature changes nothing: the fee is checked first */
+    assert_int_equal(send_tx(&cheap, NULL, reason), -32010);
+    assert_string_equal(reason, "FEE_TOO_LOW");
+    assert_true(l2_balance(W.addr[3].b, 0) == before);
+    lm_tx enough = make_tx(LM_TX_TRANSFER, friend_addr, 1, 500, 10);
+    assert_int_equal(send_tx(&enough, NULL, reason), 0);
+    assert_true(l2_balance(W.addr[3].b, 0) == before - 501);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_l1_reorg_resettles),
         cmocka_unit_test(test_restart_keeps_state),
+        cmocka_unit_test(test_min_fee),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
