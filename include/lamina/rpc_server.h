@@ -137,6 +137,11 @@ void lm_rpcd_call_result(lm_rpcd_call *call, json_t *result);
  * copied (truncated to 255 bytes); data (stolen) may be NULL. */
 void lm_rpcd_call_error(lm_rpcd_call *call, int code, const char *message, json_t *data);
 
+/* A quantity as the node APIs write it (docs/node-api.md): a JSON number
+ * when exact in a double (v <= 2^53), else a decimal string.
+ * Returns: a new reference, or NULL when out of memory. */
+json_t *lm_rpcd_json_qty(uint64_t v);
+
 /* Defers the answer. Returns: a token to pass to lm_rpcd_reply or
  * lm_rpcd_reply_error from any thread; 0 when the call was already answered
  * or memory ran out (the call is then answered -32603). A deferred call that is not answered

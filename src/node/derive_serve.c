@@ -201,26 +201,16 @@ char *lm_derive_metrics_text(const lm_derive_stats *st)
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-/* A quantity: a JSON number when exact in a double, else a decimal string
- * (docs/node-api.md). */
-static json_t *qty(uint64_t v)
-{
-    if (v <= (1ull << 53))
-        return json_integer((json_int_t)v);
-    char t[24];
-    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
-    return json_string(t);
-}
 
 json_t *lm_derive_stats_json(const lm_derive_stats *st)
 {
     json_t *o = json_object();
     if (!o)
         return NULL;
-    int bad = json_object_set_new(o, "chainId", qty(st->l2_chain_id));
+    int bad = json_object_set_new(o, "chainId", lm_rpcd_json_qty(st->l2_chain_id));
     for (size_t i = 0; i < N_METRICS; i++) {
         const metric *m = &METRICS[i];
-        json_t *v = present(m, st) ? qty(value(m, st)) : json_null();
+        json_t *v = present(m, st) ? lm_rpcd_json_qty(value(m, st)) : json_null();
         bad |= json_object_set_new(o, m->key, v);
     }
     if (bad) {
@@ -260,7 +250,7 @@ static void m_chain_id(lm_rpcd_call *call, json_t *params, void *ctx)
     (void)params;
     lm_derive_stats st;
     lm_derive_get_stats(ctx, &st);
-    lm_rpcd_call_result(call, qty(st.l2_chain_id));
+    lm_rpcd_call_result(call, lm_rpcd_json_qty(st.l2_chain_id));
 }
 
 lm_code lm_derive_serve(lm_rpcd **out, lm_derive *f, const lm_rpcd_opts *opts, lm_err *err)

@@ -1976,3 +1976,12 @@ void lm_rpcd_get_stats(const lm_rpcd *s, lm_rpcd_stats *out)
     out->notifications = atomic_load(&st->notifications);
     out->slow_disconnects = atomic_load(&st->slow_disconnects);
 }
+
+json_t *lm_rpcd_json_qty(uint64_t v)
+{
+    if (v <= (1ull << 53))
+        return json_integer((json_int_t)v);
+    char t[24];
+    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
+    return json_string(t);
+}

@@ -18,15 +18,6 @@
 #define ERR_MEMPOOL -32011
 #define ERR_INTERNAL -32603
 
-/* A quantity as a JSON number when it is exact in a double, else a string. */
-static json_t *qty(uint64_t v)
-{
-    if (v <= (1ull << 53))
-        return json_integer((json_int_t)v);
-    char b[24];
-    snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    return json_string(b);
-}
 
 static json_t *hexj(const uint8_t *b, size_t n)
 {
@@ -254,7 +245,7 @@ static void m_chain_id(lm_rpcd_call *call, json_t *params, void *ctx)
 {
     (void)params;
     lm_seq *s = ctx;
-    lm_rpcd_call_result(call, qty(s->stf.config.chain_id));
+    lm_rpcd_call_result(call, lm_rpcd_json_qty(s->stf.config.chain_id));
 }
 
 /* Opens a read view or answers the call with an internal error. */
@@ -279,7 +270,7 @@ static void m_block_number(lm_rpcd_call *call, json_t *params, void *ctx)
     lm_err err;
     lm_code rc = lm_store_get_head(&v, &n, h, &err);
     lm_store_read_end(&v);
-    lm_rpcd_call_result(call, rc == LM_OK ? qty(n) : json_null());
+    lm_rpcd_call_result(call, rc == LM_OK ? lm_rpcd_json_qty(n) : json_null());
 }
 
 static json_t *account_json(const lm_account *a, uint64_t index)
@@ -289,15 +280,15 @@ static json_t *account_json(const lm_account *a, uint64_t index)
         if (a->balance[i]) {
             char k[12];
             snprintf(k, sizeof k, "%d", i);
-            json_object_set_new(bal, k, qty(a->balance[i]));
+            json_object_set_new(bal, k, lm_rpcd_json_qty(a->balance[i]));
         }
     lm_address ad;
     char text[LM_ADDRESS_TEXT_LEN + 1];
     memcpy(ad.b, a->address, 20);
     lm_address_to_checksum(text, &ad);
-    return json_pack("{s:s, s:o, s:o, s:o, s:o}", "address", text, "index", qty(index),
-                     "nonceBase", qty(a->nonce_base), "nonceBits", qty(a->nonce_bits), "balances",
-                     bal);
+    return json_pack("{s:s, s:o, s:o, s:o, s:o}", "address", text, "index", lm_rpcd_json_qty(index),
+                     "nonceBase", lm_rpcd_json_qty(a->nonce_base), "nonceBits",
+                     lm_rpcd_json_qty(a->nonce_bits), "balances", bal);
 }
 
 /* Looks an account up. Returns 1 found, 0 not found, -1 error (answered). */
@@ -357,7 +348,7 @@ static void m_get_balance(lm_rpcd_call *call, json_t *params, void *ctx)
     uint64_t index;
     int r = read_account(s, call, addr, &a, &index);
     if (r >= 0)
-        lm_rpcd_call_result(call, qty(r ? a.balance[asset] : 0));
+        lm_rpcd_call_result(call, lm_rpcd_json_qty(r ? a.balance[asset] : 0));
 }
 
 static void m_get_transaction(lm_rpcd_call *call, json_t *params, void *ctx)
@@ -382,19 +373,20 @@ static void m_get_transaction(lm_rpcd_call *call, json_t *params, void *ctx)
         lm_rpcd_call_error(call, ERR_INTERNAL, err.msg, NULL);
     else
         lm_rpcd_call_result(call, json_pack("{s:o, s:o, s:o, s:s}", "hash", hexj(h, 32), "block",
-                                            qty(loc.block), "position", qty(loc.position),
-                                            "status", loc.status == LM_STF_OK ? "ok" : "failed"));
+                                            lm_rpcd_json_qty(loc.block), "position",
+                                            lm_rpcd_json_qty(loc.position), "status",
+                                            loc.status == LM_STF_OK ? "ok" : "failed"));
 }
 
 static json_t *block_json(const lm_block_header *h, const uint8_t hash[32], const uint8_t *wires)
 {
-    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "number",
-                          qty(h->number), "hash", hexj(hash, 32), "parentHash",
-                          hexj(h->parent_hash, 32), "l1OriginNumber", qty(h->l1_origin_number),
-                          "l1OriginHash", hexj(h->l1_origin_hash, 32), "timestamp",
-                          qty(h->timestamp), "feeRecipient", qty(h->fee_recipient),
-                          "l1MessagesUpto", qty(h->l1_messages_upto), "txCount",
-                          qty(h->tx_count), "txRoot", hexj(h->tx_root, 32));
+    json_t *o = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "number", lm_rpcd_json_qty(h->number),
+        "hash", hexj(hash, 32), "parentHash", hexj(h->parent_hash, 32), "l1OriginNumber",
+        lm_rpcd_json_qty(h->l1_origin_number), "l1OriginHash", hexj(h->l1_origin_hash, 32),
+        "timestamp", lm_rpcd_json_qty(h->timestamp), "feeRecipient",
+        lm_rpcd_json_qty(h->fee_recipient), "l1MessagesUpto", lm_rpcd_json_qty(h->l1_messages_upto),
+        "txCount", lm_rpcd_json_qty(h->tx_count), "txRoot", hexj(h->tx_root, 32));
     if (o && wires) {
         json_t *txs = json_array();
         for (uint32_t i = 0; i < h->tx_count; i++) {
@@ -515,11 +507,11 @@ static void m_withdrawal_proof(lm_rpcd_call *call, json_t *params, void *ctx)
                 json_decref(res);
                 res = json_pack(
                     "{s:{s:o, s:s, s:s, s:o, s:o}, s:o, s:o, s:o, s:{s:i, s:o, s:o, s:o}}",
-                    "withdrawal", "id", qty(w.id), "l2Sender", t1, "l1Recipient", t2, "assetId",
-                    qty(w.asset_id), "amount", qty(w.amount), "batchIndex", qty(l1i),
-                    "leafIndex", qty(leaf), "proof", pr, "output", "version", (int)rec[44],
-                    "stateRoot", hexj(rec + 45, 32), "withdrawalsRoot", hexj(rec + 77, 32),
-                    "lastBlockHash", hexj(rec + 109, 32));
+                    "withdrawal", "id", lm_rpcd_json_qty(w.id), "l2Sender", t1, "l1Recipient", t2,
+                    "assetId", lm_rpcd_json_qty(w.asset_id), "amount", lm_rpcd_json_qty(w.amount),
+                    "batchIndex", lm_rpcd_json_qty(l1i), "leafIndex", lm_rpcd_json_qty(leaf),
+                    "proof", pr, "output", "version", (int)rec[44], "stateRoot", hexj(rec + 45, 32),
+                    "withdrawalsRoot", hexj(rec + 77, 32), "lastBlockHash", hexj(rec + 109, 32));
             }
             free(leaves);
             free(scratch);
