@@ -14,6 +14,7 @@
 
 #include "bench.h"
 #include "lamina/goldilocks.h"
+#include "lamina/gpu.h"
 #include "lamina/keccak.h"
 #include "lamina/poseidon2.h"
 #include "lamina/secp256k1.h"
@@ -22,6 +23,7 @@ static double g_seconds = 3.0;
 
 int bench_stf(double seconds);
 int bench_stark(unsigned threads);
+int bench_gpu(unsigned threads);
 int bench_node(double seconds, double recover_1core, double recover_all);
 
 typedef double (*bench_fn)(double seconds); /* returns operations per second */
@@ -73,6 +75,27 @@ static double bench_poseidon2(double seconds)
         n += 1024;
     } while ((t = bench_now()) - t0 < seconds);
     BENCH_KEEP(st[0]);
+    return (double)n / (t - t0);
+}
+
+/* Poseidon2 permutations of 64 independent states at a time
+ * (lm_poseidon2_permute_many: 8 side by side in vector lanes where the CPU
+ * can; the implementation is the one lm_poseidon2_set_impl chose). */
+static double bench_poseidon2_many(double seconds)
+{
+    enum { N = 64 };
+    lm_gl st[N][LM_P2_WIDTH];
+    for (int j = 0; j < N; j++)
+        for (int i = 0; i < LM_P2_WIDTH; i++)
+            st[j][i] = (lm_gl)(j * LM_P2_WIDTH + i);
+    uint64_t n = 0;
+    double t0 = bench_now(), t;
+    do {
+        for (int i = 0; i < 16; i++)
+            lm_poseidon2_permute_many(st, N);
+        n += 16 * N;
+    } while ((t = bench_now()) - t0 < seconds);
+    BENCH_KEEP(st[0][0]);
     return (double)n / (t - t0);
 }
 
@@ -212,6 +235,17 @@ int main(int argc, char **argv)
         row("Keccak-256, 1 MiB inputs", "MB/s", 1e6, bench_keccak_bulk, threads);
         row("Keccak-256, 64-byte inputs", "Mhash/s", 1e6, bench_keccak_64, threads);
         row("Poseidon2 permutations (t=12)", "Mperm/s", 1e6, bench_poseidon2, threads);
+        /* the same permutations, 8 at once, for each vector path this CPU has */
+        static const lm_p2_impl vec[] = {LM_P2_IMPL_AVX512, LM_P2_IMPL_AVX2};
+        for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+            if (!lm_poseidon2_set_impl(vec[i]))
+                continue;
+            char name[40];
+            snprintf(name, sizeof name, "Poseidon2 perms, 8 at once, %s", lm_poseidon2_impl_name(vec[i]));
+            row(name, "Mperm/s", 1e6, bench_poseidon2_many, threads);
+        }
+        if (!lm_poseidon2_set_impl(LM_P2_IMPL_AUTO))
+            return 1;
         row("Goldilocks multiplications", "Mmul/s", 1e6, bench_gl_mul, threads);
         row("secp256k1 recoveries (ecrecover)", "krecover/s", 1e3, bench_secp_recover, threads);
     }
@@ -224,6 +258,11 @@ int main(int argc, char **argv)
     }
     if (all || strcmp(what, "stark") == 0) {
         if (bench_stark((unsigned)threads) != 0)
+            return 1;
+        /* the CUDA kernels next to the CPU (bench_gpu.c), when there is a GPU */
+        if (!lm_gpu_available())
+            printf("\nGPU: no GPU (built without CUDA, no CUDA device, or LAMINA_GPU=0)\n");
+        else if (bench_gpu((unsigned)threads) != 0)
             return 1;
     }
     if (all || strcmp(what, "node") == 0) {

@@ -17,29 +17,29 @@ static void node_(lm_digest *out, const lm_digest *l, const lm_digest *r)
     lm_poseidon2_compress(out->e, l->e, r->e);
 }
 
+/* A run of digests as the rows of 4 elements the batch hashes of
+ * lamina/poseidon2.h take (a digest is exactly its 4 elements). */
+_Static_assert(sizeof(lm_digest) == LM_P2_DIGEST * sizeof(lm_gl), "lm_digest is 4 packed elements");
+static lm_gl (*digests_(lm_digest *d))[LM_P2_DIGEST] { return (lm_gl(*)[LM_P2_DIGEST])d->e; }
+
 typedef struct build_job_ {
     lm_merkle_tree *t;
     const lm_matrix_view *m;
-    lm_gl **rowbuf;  /* one gather buffer per thread (column-strided views) */
     size_t lo_node;  /* the level being built: nodes [lo_node, 2 lo_node) */
 } build_job_;
 
+/* Leaves and levels go through the batch hashes (lm_poseidon2_hash_many,
+ * lm_poseidon2_compress_pairs), which run 8 permutations at once where the
+ * CPU can: same digests as lm_merkle_leaf and node_, one by one. */
 static void job_leaves_(void *p, unsigned t, unsigned nt)
 {
     build_job_ *b = p;
     const lm_matrix_view *m = b->m;
     size_t n = m->rows, per = (n + nt - 1) / nt;
     size_t r0 = per * t, r1 = r0 + per < n ? r0 + per : n;
-    for (size_t r = r0; r < r1; r++) {
-        const lm_gl *row = m->data + r * m->row_stride;
-        if (m->col_stride != 1 && m->cols > 0) {
-            lm_gl *buf = b->rowbuf[t];
-            for (size_t c = 0; c < m->cols; c++)
-                buf[c] = row[c * m->col_stride];
-            row = buf;
-        }
-        lm_merkle_leaf(&b->t->nodes[n + r], row, m->cols);
-    }
+    if (r0 < r1)
+        lm_poseidon2_hash_many(digests_(&b->t->nodes[n + r0]), m->data + r0 * m->row_stride, r1 - r0, m->cols,
+                               m->row_stride, m->col_stride);
 }
 
 static void job_level_(void *p, unsigned t, unsigned nt)
@@ -47,8 +47,9 @@ static void job_level_(void *p, unsigned t, unsigned nt)
     build_job_ *b = p;
     size_t lo = b->lo_node, per = (lo + nt - 1) / nt;
     size_t v0 = lo + per * t, v1 = v0 + per < 2 * lo ? v0 + per : 2 * lo;
-    for (size_t v = v0; v < v1; v++)
-        node_(&b->t->nodes[v], &b->t->nodes[2 * v], &b->t->nodes[2 * v + 1]);
+    if (v0 < v1)
+        lm_poseidon2_compress_pairs(digests_(&b->t->nodes[v0]),
+                                    (const lm_gl(*)[LM_P2_DIGEST])digests_(&b->t->nodes[2 * v0]), v1 - v0);
 }
 
 int lm_merkle_build(lm_merkle_tree *t, const lm_matrix_view *m, unsigned threads, lm_err *err)
@@ -70,32 +71,17 @@ int lm_merkle_build(lm_merkle_tree *t, const lm_matrix_view *m, unsigned threads
     while (threads > 1 && n / threads < 256)
         threads /= 2;
     t->nodes = malloc(2 * n * sizeof(lm_digest));
-    lm_gl *rowbuf[LM_PAR_MAX_THREADS] = {0};
-    int rc = LM_OK;
-    if (t->nodes == NULL) {
-        rc = lm_err_set(err, LM_ENOMEM, "merkle: no memory for %zu nodes", 2 * n);
-        goto out;
-    }
-    if (m->col_stride != 1 && m->cols > 0)
-        for (unsigned i = 0; i < threads; i++)
-            if ((rowbuf[i] = malloc(m->cols * sizeof(lm_gl))) == NULL) {
-                rc = lm_err_set(err, LM_ENOMEM, "merkle: no memory for a row of %zu", m->cols);
-                goto out;
-            }
+    if (t->nodes == NULL)
+        return lm_err_set(err, LM_ENOMEM, "merkle: no memory for %zu nodes", 2 * n);
     memset(&t->nodes[0], 0, sizeof(lm_digest));
     t->log_n = log_n;
-    build_job_ b = {t, m, rowbuf, 0};
+    build_job_ b = {t, m, 0};
     lm_par_run(threads, job_leaves_, &b);
     for (size_t lo = n / 2; lo >= 1; lo /= 2) {
         b.lo_node = lo;
         lm_par_run(lo >= 1024 ? threads : 1, job_level_, &b);
     }
-out:
-    for (unsigned i = 0; i < threads; i++)
-        free(rowbuf[i]);
-    if (rc != LM_OK)
-        lm_merkle_free(t);
-    return rc;
+    return LM_OK;
 }
 
 void lm_merkle_free(lm_merkle_tree *t)
@@ -247,8 +233,7 @@ int lm_merkle_verify(const lm_digest *root, unsigned log_n, const size_t *idx, c
     lm_digest *leaves = malloc(k * sizeof *leaves);
     if (leaves == NULL)
         return lm_err_set(err, LM_ENOMEM, "merkle: no memory for %zu leaves", k);
-    for (size_t i = 0; i < k; i++)
-        lm_merkle_leaf(&leaves[i], rows + i * row_len, row_len);
+    lm_poseidon2_hash_many(digests_(leaves), rows, k, row_len, row_len, 1);
     int rc = lm_merkle_verify_digests(root, log_n, idx, leaves, k, sib, n_sib, err);
     free(leaves);
     return rc;

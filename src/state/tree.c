@@ -144,23 +144,36 @@ void lm_state_tree_root(const lm_state_tree *tree, lm_gl root[LM_P2_DIGEST])
 /* ---- commit ----------------------------------------------------------------
  * pos[0..n) holds the sorted, distinct positions of changed nodes at height
  * `from`. For each height k in [from, to) it replaces them, in place, by
- * their distinct parents at height k + 1 after recomputing each parent
- * once: parent p = C(node(k, 2p), node(k, 2p + 1)). Parents of sorted
- * positions come out sorted, so a repeated parent is always the previous
- * one. Returns: the number of positions at height `to`. */
+ * their distinct parents at height k + 1 (parents of sorted positions come
+ * out sorted, so a repeated parent is always the previous one) and then
+ * recomputes each parent once: parent p = C(node(k, 2p), node(k, 2p + 1)).
+ * The parents of one height are independent, so they are hashed in batches
+ * (lm_poseidon2_compress_many: 8 permutations at once where the CPU can).
+ * Returns: the number of positions at height `to`. */
+enum { CLIMB_BATCH = 32 };
+
 static size_t climb(lm_state_tree *t, uint32_t *pos, size_t n, unsigned from, unsigned to)
 {
     for (unsigned k = from; k < to; k++) {
         size_t out = 0;
         for (size_t i = 0; i < n; i++) {
             uint32_t p = pos[i] >> 1;
-            if (out > 0 && pos[out - 1] == p)
-                continue;
-            lm_gl *dst = k + 1 < LM_STATE_TREE_DEPTH ? t->level[k + 1][p] : t->root;
-            lm_poseidon2_compress(dst, node_at(t, k, 2 * (uint64_t)p), node_at(t, k, 2 * (uint64_t)p + 1));
-            pos[out++] = p;
+            if (out == 0 || pos[out - 1] != p)
+                pos[out++] = p;
         }
         n = out;
+        for (size_t i = 0; i < n; i += CLIMB_BATCH) {
+            size_t m = n - i < CLIMB_BATCH ? n - i : CLIMB_BATCH;
+            digest_t left[CLIMB_BATCH], right[CLIMB_BATCH], parent[CLIMB_BATCH];
+            for (size_t j = 0; j < m; j++) {
+                memcpy(left[j], node_at(t, k, 2 * (uint64_t)pos[i + j]), sizeof(digest_t));
+                memcpy(right[j], node_at(t, k, 2 * (uint64_t)pos[i + j] + 1), sizeof(digest_t));
+            }
+            lm_poseidon2_compress_many(parent, (const digest_t *)left, (const digest_t *)right, m);
+            for (size_t j = 0; j < m; j++)
+                memcpy(k + 1 < LM_STATE_TREE_DEPTH ? t->level[k + 1][pos[i + j]] : t->root, parent[j],
+                       sizeof(digest_t));
+        }
     }
     return n;
 }
