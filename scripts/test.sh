@@ -35,7 +35,7 @@ run_ctest() { # $1 = name, $2 = build dir, $3 = build type
 }
 
 run_ctest "unit (Release)" build Release
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:protect_shadow_gap=0 UBSAN_OPTIONS=print_stacktrace=1 \
   run_ctest "unit (ASan+UBSan)" build-asan Debug
 
 if [ -d contracts/src ]; then

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lamina/bytes.h"
+#include "accel.h"
 #include "par.h"
 
 #define GL3_HALF ((LM_GL_P + 1) / 2) /* 2^-1 in F_p */
@@ -146,7 +147,7 @@ static int commit_phase_(prover_ *pv, lm_fri_proof *proof, lm_transcript *t, uns
     for (unsigned i = 0; i < r; i++) {
         size_t Ni = N >> i;
         lm_matrix_view v = {(const lm_gl *)pv->vals[i], Ni / 2, 6, 6, 1};
-        int rc = lm_merkle_build(&pv->trees[i], &v, threads, err);
+        int rc = accel_merkle_build(&pv->trees[i], &v, threads, err);
         if (rc != LM_OK)
             return rc;
         lm_merkle_root(&proof->layers[i].root, &pv->trees[i]);

@@ -7,6 +7,7 @@
 
 #include "lamina/bytes.h"
 #include "lamina/transcript.h"
+#include "accel.h"
 #include "par.h"
 
 #define STARK_LABEL "lamina-stark-v1"
@@ -373,11 +374,11 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
         }
         for (unsigned c = 0; c < w; c++)
             outs[c] = p.lde + (size_t)c * N;
-        lm_ntt_lde_batch(ctx, outs, cols, w, log_h, p.log_b, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
+        accel_lde_batch(ctx, outs, cols, w, log_h, p.log_b, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
         free(outs);
     }
     lm_matrix_view tv = {p.lde, N, w, 1, N};
-    if ((rc = lm_merkle_build(&p.ttree, &tv, p.threads, err)) != LM_OK)
+    if ((rc = accel_merkle_build(&p.ttree, &tv, p.threads, err)) != LM_OK)
         goto out;
     lm_merkle_root(&proof->trace_root, &p.ttree);
     lm_transcript_absorb_digest(&t, proof->trace_root.e);
@@ -450,7 +451,7 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
             lm_ntt_coset_eval(ctx, p.comp + (size_t)(3 * i + c) * N, p.log_N, p.ccoef + (size_t)c * N + (size_t)i * h,
                               h, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
     lm_matrix_view cv = {p.comp, N, 3 * (size_t)Q, 1, N};
-    if ((rc = lm_merkle_build(&p.ctree, &cv, p.threads, err)) != LM_OK)
+    if ((rc = accel_merkle_build(&p.ctree, &cv, p.threads, err)) != LM_OK)
         goto out;
     lm_merkle_root(&proof->comp_root, &p.ctree);
     lm_transcript_absorb_digest(&t, proof->comp_root.e);
