@@ -27,7 +27,7 @@
 #include "lamina/log.h"
 #include "lamina/sequencer.h"
 
-#define THREADS 16
+#define THREADS 32
 #define BATCH 100
 #define SENDERS (THREADS * BATCH)
 /* rounds per client thread (LM_BENCH_NODE_ROUNDS, default 20) */
@@ -352,6 +352,8 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     lm_seq_stats before;
     lm_seq_get_stats(seq, &before);
     double lamina_tps = run_load(ls, &p50, &p99);
+    lm_seq_stats after;
+    lm_seq_get_stats(seq, &after);
     long accepted = 0;
     for (int t = 0; t < THREADS; t++)
         accepted += ls[t].accepted;
@@ -433,7 +435,16 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     printf("| %-52s | %12.0f |\n", "Lamina: signed transfers accepted/s (soft-confirmed)", lamina_tps);
     printf("| %-52s | %11.0f%% |\n", "  as a share of the 1-core recovery limit",
            100 * lamina_tps / recover_1core);
+    printf("| %-52s | %11.0f%% |\n", "  as a share of the all-cores recovery limit",
+           100 * lamina_tps / recover_all);
     printf("| %-52s | %12ld |\n", "  accepted of sent", accepted);
+    uint64_t nb = after.blocks - before.blocks;
+    if (nb) {
+        printf("| %-52s | %12.0f |\n", "  transfers per L2 block (mean)",
+               (double)(after.txs_included - before.txs_included) / (double)nb);
+        printf("| %-52s | %9.1f ms |\n", "  block build + durable commit (mean)",
+               (double)(after.block_us_sum - before.block_us_sum) / (double)nb / 1e3);
+    }
     printf("| %-52s | %9.1f ms |\n", "  soft confirmation latency p50 (per batch of 100)", p50 * 1e3);
     printf("| %-52s | %9.1f ms |\n", "  soft confirmation latency p99", p99 * 1e3);
     printf("| %-52s | %12.0f |\n", "anvil: signed ETH transfers accepted/s (same client)", anvil_tps);

@@ -187,6 +187,11 @@ void lm_nonce_use(lm_account *acct, uint64_t nonce);
 /* The Poseidon2 account leaf: H over 23 elements. */
 void lm_account_leaf(lm_gl out[4], const lm_account *acct);
 
+/* The 23 elements the account leaf hashes (for callers that hash many
+ * leaves at once: lm_poseidon2_hash_many of them is lm_account_leaf). */
+#define LM_ACCOUNT_LEAF_ELEMENTS 23
+void lm_account_leaf_elements(lm_gl e[LM_ACCOUNT_LEAF_ELEMENTS], const lm_account *acct);
+
 /* The Poseidon2 meta leaf: H over 16 elements. */
 void lm_meta_leaf(lm_gl out[4], const lm_chain_meta *meta);
 

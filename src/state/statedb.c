@@ -9,6 +9,7 @@
 
 #include "lamina/keccak.h"
 #include "lamina/l2tx.h"
+#include "lamina/poseidon2.h"
 #include "lamina/secp256k1.h"
 
 /* One account the open block wrote. */
@@ -249,8 +250,14 @@ typedef struct leaf_job {
 static void *leaf_thread(void *arg)
 {
     leaf_job *j = arg;
-    for (size_t i = 0; i < j->n; i++)
-        lm_account_leaf(j->leaf[i], &j->acct[i]);
+    enum { GROUP = 64 }; /* leaves hashed side by side (Poseidon2 lanes) */
+    lm_gl e[GROUP * LM_ACCOUNT_LEAF_ELEMENTS];
+    for (size_t i = 0; i < j->n; i += GROUP) {
+        size_t k = j->n - i < GROUP ? j->n - i : GROUP;
+        for (size_t a = 0; a < k; a++)
+            lm_account_leaf_elements(e + a * LM_ACCOUNT_LEAF_ELEMENTS, &j->acct[i + a]);
+        lm_poseidon2_hash_many(j->leaf + i, e, k, LM_ACCOUNT_LEAF_ELEMENTS, LM_ACCOUNT_LEAF_ELEMENTS, 1);
+    }
     return NULL;
 }
 
@@ -501,7 +508,7 @@ lm_code lm_statedb_commit_block(lm_statedb *db, const lm_chain_meta *meta, const
         return lm_err_set(err, LM_EINVAL, "state: no block open");
     lm_code rc = LM_OK;
     ov_order *order = NULL;
-    lm_gl(*old)[4] = NULL;
+    lm_gl(*old)[4] = NULL, (*leaves)[4] = NULL, *elems = NULL;
     size_t n_set = 0; /* leaves set in the tree, to revert on failure */
     lm_chain_meta prev = db->meta;
     if (meta->num_accounts > LM_STATE_TREE_MAX_LEAVES || meta->num_accounts < db->meta.num_accounts) {
@@ -509,9 +516,12 @@ lm_code lm_statedb_commit_block(lm_statedb *db, const lm_chain_meta *meta, const
                         (unsigned long long)meta->num_accounts, (unsigned long long)db->meta.num_accounts);
         goto fail;
     }
-    order = malloc((db->ov_n ? db->ov_n : 1) * sizeof *order);
-    old = malloc((db->ov_n ? db->ov_n : 1) * sizeof *old);
-    if (!order || !old) {
+    size_t n_ov = db->ov_n ? db->ov_n : 1;
+    order = malloc(n_ov * sizeof *order);
+    old = malloc(n_ov * sizeof *old);
+    leaves = malloc(n_ov * sizeof *leaves);
+    elems = malloc(n_ov * LM_ACCOUNT_LEAF_ELEMENTS * sizeof *elems);
+    if (!order || !old || !leaves || !elems) {
         rc = lm_err_set(err, LM_ENOMEM, "state: out of memory");
         goto fail;
     }
@@ -528,12 +538,14 @@ lm_code lm_statedb_commit_block(lm_statedb *db, const lm_chain_meta *meta, const
     if ((rc = lm_state_tree_reserve(&db->tree, meta->num_accounts, err)) != LM_OK ||
         (rc = put_block(db, order, meta, header, txs, statuses, err)) != LM_OK)
         goto fail;
+    /* the written accounts' leaves, hashed side by side (Poseidon2 lanes) */
+    for (size_t i = 0; i < db->ov_n; i++)
+        lm_account_leaf_elements(elems + i * LM_ACCOUNT_LEAF_ELEMENTS, &db->ov[order[i].pos].acct);
+    lm_poseidon2_hash_many(leaves, elems, db->ov_n, LM_ACCOUNT_LEAF_ELEMENTS, LM_ACCOUNT_LEAF_ELEMENTS, 1);
     for (size_t i = 0; i < db->ov_n; i++) {
         const ov_entry *e = &db->ov[order[i].pos];
-        lm_gl leaf[4];
         lm_state_tree_get(&db->tree, e->index, old[i]);
-        lm_account_leaf(leaf, &e->acct);
-        if ((rc = lm_state_tree_set(&db->tree, e->index, leaf, err)) != LM_OK)
+        if ((rc = lm_state_tree_set(&db->tree, e->index, leaves[i], err)) != LM_OK)
             goto revert; /* not expected: reserved above */
         n_set++;
     }
@@ -557,6 +569,8 @@ lm_code lm_statedb_commit_block(lm_statedb *db, const lm_chain_meta *meta, const
     ov_clear(db);
     free(order);
     free(old);
+    free(leaves);
+    free(elems);
     return LM_OK;
 revert:
     /* Put the old leaves back: the next root recomputation restores the
@@ -570,6 +584,8 @@ fail:
     lm_statedb_abort_block(db);
     free(order);
     free(old);
+    free(leaves);
+    free(elems);
     return rc;
 }
 

@@ -23,9 +23,8 @@ static void split64(lm_gl *out, uint64_t v)
     out[1] = v >> 32;
 }
 
-void lm_account_leaf(lm_gl out[4], const lm_account *acct)
+void lm_account_leaf_elements(lm_gl e[LM_ACCOUNT_LEAF_ELEMENTS], const lm_account *acct)
 {
-    lm_gl e[23];
     e[0] = le_bytes(acct->address, 7);
     e[1] = le_bytes(acct->address + 7, 7);
     e[2] = le_bytes(acct->address + 14, 6);
@@ -33,7 +32,13 @@ void lm_account_leaf(lm_gl out[4], const lm_account *acct)
     split64(e + 5, acct->nonce_bits);
     for (size_t i = 0; i < LM_MAX_ASSETS; i++)
         split64(e + 7 + 2 * i, acct->balance[i]);
-    lm_poseidon2_hash(out, e, 23);
+}
+
+void lm_account_leaf(lm_gl out[4], const lm_account *acct)
+{
+    lm_gl e[LM_ACCOUNT_LEAF_ELEMENTS];
+    lm_account_leaf_elements(e, acct);
+    lm_poseidon2_hash(out, e, LM_ACCOUNT_LEAF_ELEMENTS);
 }
 
 void lm_meta_leaf(lm_gl out[4], const lm_chain_meta *meta)
