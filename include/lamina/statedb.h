@@ -112,6 +112,18 @@ LM_MUST_CHECK lm_code lm_statedb_commit_block(lm_statedb *db, const lm_chain_met
                                               const lm_stf_code *statuses, bool compute_root,
                                               lm_gl root_out[4], lm_err *err);
 
+/* lm_statedb_commit_block with a hook: when compute_root, before_commit(ctx,
+ * root, err) runs after the root is computed and before the transaction is
+ * made durable, so that it can add puts that depend on the root (through
+ * lm_statedb_store(db)) to the same atomic, durable commit. A hook that
+ * returns an error fails the whole commit (as above), with its code. */
+typedef lm_code (*lm_statedb_commit_hook)(void *ctx, const lm_gl root[4], lm_err *err);
+LM_MUST_CHECK lm_code lm_statedb_commit_block_with(lm_statedb *db, const lm_chain_meta *meta,
+                                                   const lm_block_header *header, const uint8_t *txs,
+                                                   const lm_stf_code *statuses, bool compute_root,
+                                                   lm_gl root_out[4], lm_statedb_commit_hook before_commit,
+                                                   void *ctx, lm_err *err);
+
 /* The state root (docs/l2-protocol.md §3) as of the last committed block:
  * recomputes the tree from its dirty leaves first. Never fails.
  * Out: root; accounts_root (may be NULL), the accounts tree's root. */

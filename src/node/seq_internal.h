@@ -127,6 +127,8 @@ void seq_batch_close(lm_seq *s, seq_batch *b, uint64_t last, const uint8_t last_
                      const lm_gl root[4]);
 /* Writes b's record in a durable transaction of its own. */
 lm_code seq_batch_store(lm_seq *s, const seq_batch *b, lm_err *err);
+/* Puts b's record into the store's open write transaction. */
+lm_code seq_batch_put(lm_seq *s, const seq_batch *b, lm_err *err);
 
 #define SEQ_WD_REC_LEN (8 + 4 + 60)
 void seq_wd_encode(uint8_t out[SEQ_WD_REC_LEN], uint64_t batch, uint32_t leaf,

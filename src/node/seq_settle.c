@@ -113,17 +113,22 @@ void seq_batch_close(lm_seq *s, seq_batch *b, uint64_t last, const uint8_t last_
     lm_output_root(b->output_root, &b->output);
 }
 
-lm_code seq_batch_store(lm_seq *s, const seq_batch *b, lm_err *err)
+lm_code seq_batch_put(lm_seq *s, const seq_batch *b, lm_err *err)
 {
-    lm_store *st = lm_statedb_store(s->db);
     char key[64];
     uint8_t rec[SEQ_BATCH_REC_LEN];
     rec_encode(rec, b);
     int k = snprintf(key, sizeof key, "seq.batch.%llu", (unsigned long long)b->number);
+    return lm_store_put_meta(lm_statedb_store(s->db), key, (size_t)k, rec, sizeof rec, err);
+}
+
+lm_code seq_batch_store(lm_seq *s, const seq_batch *b, lm_err *err)
+{
+    lm_store *st = lm_statedb_store(s->db);
     lm_code rc = lm_store_begin_block(st, err);
     if (rc != LM_OK)
         return rc;
-    if ((rc = lm_store_put_meta(st, key, (size_t)k, rec, sizeof rec, err)) != LM_OK) {
+    if ((rc = seq_batch_put(s, b, err)) != LM_OK) {
         lm_store_abort_block(st);
         return rc;
     }

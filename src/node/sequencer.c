@@ -194,6 +194,22 @@ static lm_code put_block_extras(lm_seq *s, bool opens_batch, size_t from, lm_err
     return LM_OK;
 }
 
+/* The batch record of a closing block, put in the block's own transaction
+ * once its state root is known. */
+typedef struct close_ctx {
+    lm_seq *s;
+    seq_batch *b;
+    uint64_t number;
+    const uint8_t *hash;
+} close_ctx;
+
+static lm_code close_hook(void *ctx, const lm_gl root[4], lm_err *err)
+{
+    close_ctx *c = ctx;
+    seq_batch_close(c->s, c->b, c->number, c->hash, root);
+    return seq_batch_put(c->s, c->b, err);
+}
+
 /* Builds, commits and announces one block. Returns false when nothing was
  * to be done. */
 static bool build_block(lm_seq *s, build_buf *bb)
@@ -330,19 +346,13 @@ static bool build_block(lm_seq *s, build_buf *bb)
                  seq_ms_since(&s->batch_started) >= s->cfg.batch_interval_ms;
     lm_gl root[4];
     seq_batch closed;
-    lm_code rc = lm_statedb_commit_block(s->db, &s->stf.meta, &h, kept ? bb->wires : NULL, NULL,
-                                         close, root, &err);
-    if (rc == LM_OK && close) {
-        /* The batch's record (with its state and output roots) in a durable
-         * transaction of its own; a crash before it is repaired at start-up
-         * from "seq.open", the withdrawals and the stored root. */
-        seq_batch_close(s, &closed, h.number, hash, root);
+    /* The closing block's commit also holds the batch's record (its state
+     * and output roots): one durable transaction (close_hook). */
+    close_ctx cc = {s, &closed, h.number, hash};
+    lm_code rc = lm_statedb_commit_block_with(s->db, &s->stf.meta, &h, kept ? bb->wires : NULL, NULL,
+                                              close, root, close ? close_hook : NULL, &cc, &err);
+    if (rc == LM_OK && close)
         clock_gettime(CLOCK_MONOTONIC, &closed.closed_at);
-        lm_code r2 = seq_batch_store(s, &closed, &err);
-        if (r2 != LM_OK)
-            LM_ERROR(LOG, "batch %llu record: %s (repaired at the next start)",
-                     (unsigned long long)closed.number, err.msg);
-    }
     if (rc != LM_OK) {
         LM_ERROR(LOG, "commit of block %llu failed: %s", (unsigned long long)h.number, err.msg);
         s->stf.meta = *lm_statedb_meta(s->db);

@@ -504,6 +504,15 @@ lm_code lm_statedb_commit_block(lm_statedb *db, const lm_chain_meta *meta, const
                                 const uint8_t *txs, const lm_stf_code *statuses, bool compute_root,
                                 lm_gl root_out[4], lm_err *err)
 {
+    return lm_statedb_commit_block_with(db, meta, header, txs, statuses, compute_root, root_out, NULL,
+                                        NULL, err);
+}
+
+lm_code lm_statedb_commit_block_with(lm_statedb *db, const lm_chain_meta *meta,
+                                     const lm_block_header *header, const uint8_t *txs,
+                                     const lm_stf_code *statuses, bool compute_root, lm_gl root_out[4],
+                                     lm_statedb_commit_hook before_commit, void *ctx, lm_err *err)
+{
     if (!db->in_block)
         return lm_err_set(err, LM_EINVAL, "state: no block open");
     lm_code rc = LM_OK;
@@ -554,6 +563,8 @@ lm_code lm_statedb_commit_block(lm_statedb *db, const lm_chain_meta *meta, const
     if (compute_root) {
         lm_statedb_root(db, root, NULL);
         rc = lm_store_put_state_root(db->store, header->number, root, err);
+        if (rc == LM_OK && before_commit)
+            rc = before_commit(ctx, root, err);
     }
     if (rc == LM_OK)
         rc = lm_store_commit_block(db->store, err); /* durable (fsync) when LM_OK */
