@@ -442,6 +442,78 @@ static void test_failed_commit_reverts(void **state)
     remove_dir(dir);
 }
 
+/* The commit hook sees the block's root, its puts join the block's
+ * transaction, and its error fails the whole block. */
+typedef struct hook_ctx {
+    lm_gl seen[4];
+    int calls;
+    lm_code fail; /* LM_OK: put "hook.root" */
+    lm_statedb *db;
+} hook_ctx;
+
+static lm_code test_hook(void *ctx, const lm_gl root[4], lm_err *err)
+{
+    hook_ctx *c = ctx;
+    c->calls++;
+    memcpy(c->seen, root, sizeof c->seen);
+    if (c->fail != LM_OK)
+        return lm_err_set(err, c->fail, "hook refused");
+    return lm_store_put_meta(lm_statedb_store(c->db), "hook.root", 9, root, 32, err);
+}
+
+static void test_commit_hook(void **state)
+{
+    (void)state;
+    char *dir = make_dir();
+    lm_statedb *db = open_ok(dir, 1u << 24, 1);
+    lm_err err;
+    const lm_stf_host *h = lm_statedb_host(db);
+    lm_chain_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.num_accounts = 1;
+    lm_account a = make_account(0, 1);
+    lm_store_be64(a.address, 1);
+    hook_ctx c = {.db = db, .fail = LM_EIO};
+    lm_gl root[4];
+    /* refused by the hook: nothing of the block is stored */
+    assert_int_equal(lm_statedb_begin_block(db, &err), LM_OK);
+    assert_true(h->put_account(h->ctx, 0, &a));
+    lm_block_header h0 = header_for(0, 0);
+    assert_int_equal(
+        lm_statedb_commit_block_with(db, &meta, &h0, NULL, NULL, true, root, test_hook, &c, &err),
+        LM_EIO);
+    assert_non_null(strstr(err.msg, "hook refused"));
+    assert_int_equal(c.calls, 1);
+    uint64_t head;
+    assert_false(lm_statedb_head(db, &head));
+    /* accepted: the hook saw the root the commit returns, and its put is stored */
+    c.fail = LM_OK;
+    assert_int_equal(lm_statedb_begin_block(db, &err), LM_OK);
+    assert_true(h->put_account(h->ctx, 0, &a));
+    assert_int_equal(
+        lm_statedb_commit_block_with(db, &meta, &h0, NULL, NULL, true, root, test_hook, &c, &err),
+        LM_OK);
+    assert_int_equal(c.calls, 2);
+    assert_memory_equal(c.seen, root, sizeof root);
+    lm_store_view v;
+    assert_int_equal(lm_store_read_begin(lm_statedb_store(db), &v, &err), LM_OK);
+    const uint8_t *val;
+    size_t len;
+    assert_int_equal(lm_store_get_meta(&v, "hook.root", 9, &val, &len, &err), LM_OK);
+    assert_int_equal(len, 32);
+    assert_memory_equal(val, root, 32);
+    lm_store_read_end(&v);
+    /* without compute_root the hook is not called */
+    assert_int_equal(lm_statedb_begin_block(db, &err), LM_OK);
+    lm_block_header h1 = header_for(1, 0);
+    assert_int_equal(
+        lm_statedb_commit_block_with(db, &meta, &h1, NULL, NULL, false, NULL, test_hook, &c, &err),
+        LM_OK);
+    assert_int_equal(c.calls, 2);
+    lm_statedb_close(db);
+    remove_dir(dir);
+}
+
 /* A writer killed at random moments: the reopened state passes the open
  * check (rebuilt root == stored root) and holds whole blocks only. */
 static void crash_loop(const char *dir)
@@ -745,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_fresh_and_host),
         cmocka_unit_test(test_stf_differential),
         cmocka_unit_test(test_failed_commit_reverts),
+        cmocka_unit_test(test_commit_hook),
         cmocka_unit_test(test_commit_fault_injection),
         cmocka_unit_test(test_crash_reopen),
         cmocka_unit_test(test_damage_detected),
