@@ -98,9 +98,6 @@ int cw_fail(const char *cmd, const lm_err *err);
 /* Prints j (stolen) as JSON on stdout with a newline. */
 void cw_print_json(json_t *j);
 
-/* A u64 as the node writes quantities: a JSON number up to 2^53, else a
- * decimal string (docs/node-api.md). */
-json_t *cw_json_u64(uint64_t v);
 
 /* Formats an address as EIP-55 text. */
 const char *cw_addr_text(char buf[LM_ADDRESS_TEXT_LEN + 1], const uint8_t b[20]);

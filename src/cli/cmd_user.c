@@ -12,6 +12,7 @@
 #include "cli_wallet.h"
 #include "lamina/bytes.h"
 #include "lamina/l2tx.h"
+#include "lamina/rpc_server.h"
 
 #define ACT_OPTS "--keystore --key-file --password-file --dir --deployment --json"
 
@@ -133,13 +134,13 @@ int cmd_deposit(int argc, char **argv)
     if (o.json) {
         json_t *j = json_object();
         json_object_set_new(j, "l1TxHash", json_string(tx_hex));
-        json_object_set_new(j, "l1Block", cw_json_u64(rcpt.block_number));
+        json_object_set_new(j, "l1Block", lm_rpcd_json_qty(rcpt.block_number));
         json_object_set_new(j, "from", json_string(cw_addr_text(from_text, me.b)));
         json_object_set_new(j, "to", json_string(cw_addr_text(to_text, to.b)));
         json_object_set_new(j, "asset", json_integer(asset));
         json_object_set_new(j, "amount", json_string(amount_text));
-        json_object_set_new(j, "units", cw_json_u64(units));
-        json_object_set_new(j, "messageIndex", have_index ? cw_json_u64(index) : json_null());
+        json_object_set_new(j, "units", lm_rpcd_json_qty(units));
+        json_object_set_new(j, "messageIndex", have_index ? lm_rpcd_json_qty(index) : json_null());
         cw_print_json(j);
     } else {
         printf("deposited in L1 block %llu, tx %s", (unsigned long long)rcpt.block_number, tx_hex);
@@ -273,9 +274,9 @@ static int send_l2(lm_tx_type type, const cw_opts *o, const char *cmd)
     if (o->json) {
         json_t *j = json_object();
         json_object_set_new(j, "hash", json_string(hash_hex));
-        json_object_set_new(j, "block", cw_json_u64(block));
-        json_object_set_new(j, "position", cw_json_u64(position));
-        json_object_set_new(j, "nonce", cw_json_u64(tx.nonce));
+        json_object_set_new(j, "block", lm_rpcd_json_qty(block));
+        json_object_set_new(j, "position", lm_rpcd_json_qty(position));
+        json_object_set_new(j, "nonce", lm_rpcd_json_qty(tx.nonce));
         cw_print_json(j);
     } else {
         printf("included in L2 block %llu at position %llu (soft confirmation: durable on the "
@@ -334,7 +335,7 @@ static int withdraw_finalize(const cw_opts *o)
     memset(&rcpt, 0, sizeof rcpt);
     lm_withdrawal_claim c;
     bool posted, final;
-    if (cw_node_call(&node, &res, "lamina_getWithdrawalProof", json_pack("[o]", cw_json_u64(id)), &err) !=
+    if (cw_node_call(&node, &res, "lamina_getWithdrawalProof", json_pack("[o]", lm_rpcd_json_qty(id)), &err) !=
             LM_OK ||
         lm_wallet_parse_withdrawal_proof(&c, &posted, res, &err) != LM_OK)
         goto out;
@@ -377,9 +378,9 @@ static int withdraw_finalize(const cw_opts *o)
     cw_addr_text(to_text, c.withdrawal.l1_recipient);
     if (o->json) {
         json_t *j = json_object();
-        json_object_set_new(j, "id", cw_json_u64(id));
+        json_object_set_new(j, "id", lm_rpcd_json_qty(id));
         json_object_set_new(j, "l1TxHash", json_string(tx_hex));
-        json_object_set_new(j, "l1Block", cw_json_u64(rcpt.block_number));
+        json_object_set_new(j, "l1Block", lm_rpcd_json_qty(rcpt.block_number));
         json_object_set_new(j, "recipient", json_string(to_text));
         cw_print_json(j);
     } else {
@@ -479,15 +480,15 @@ int cmd_balance(int argc, char **argv)
             if (l2) {
                 snprintf(key, sizeof key, "%u", a);
                 json_object_set_new(l2, key, json_pack("{s:s,s:o}", "amount", text, "units",
-                                                       cw_json_u64(acc.balance[a])));
+                                                       lm_rpcd_json_qty(acc.balance[a])));
             } else {
                 printf("    %-8s %s\n", cw_asset_name(name_buf, a, have_d ? &d : NULL), text);
             }
         }
         if (l2) {
             json_object_set_new(out, "l2", l2);
-            json_object_set_new(out, "l2Account", exists ? cw_json_u64(index) : json_null());
-            json_object_set_new(out, "nonceBase", cw_json_u64(acc.nonce_base));
+            json_object_set_new(out, "l2Account", exists ? lm_rpcd_json_qty(index) : json_null());
+            json_object_set_new(out, "nonceBase", lm_rpcd_json_qty(acc.nonce_base));
         } else if (exists) {
             printf("    account %llu, next nonce %llu\n", (unsigned long long)index,
                    (unsigned long long)acc.nonce_base);

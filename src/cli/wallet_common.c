@@ -418,15 +418,6 @@ void cw_print_json(json_t *j)
     json_decref(j);
 }
 
-json_t *cw_json_u64(uint64_t v)
-{
-    if (v <= (1ull << 53))
-        return json_integer((json_int_t)v);
-    char buf[24];
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-    return json_string(buf);
-}
-
 const char *cw_addr_text(char buf[LM_ADDRESS_TEXT_LEN + 1], const uint8_t b[20])
 {
     lm_address a;

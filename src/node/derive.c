@@ -189,8 +189,8 @@ static lm_code save_chain_id(lm_derive *f, lm_err *err);
 static lm_code try_resume(lm_derive *f, bool *resumed, lm_err *err);
 static void publish_stats(lm_derive *f, const lm_derive_progress *p, lm_code rc);
 
-/* Starts over from genesis: an empty store, block 0, nothing read. */
-static lm_code rederive(lm_derive *f, lm_err *err)
+/* Closes the state and forgets the messages, batches and outputs read. */
+static void forget_progress(lm_derive *f)
 {
     lm_statedb_close(f->db);
     f->db = NULL;
@@ -199,6 +199,12 @@ static lm_code rederive(lm_derive *f, lm_err *err)
     f->n_hashes = 0;
     f->mismatches = 0;
     f->has_scanned = false;
+}
+
+/* Starts over from genesis: an empty store, block 0, nothing read. */
+static lm_code rederive(lm_derive *f, lm_err *err)
+{
+    forget_progress(f);
     f->has_scanned_ts = false;
     f->has_origin = false;
     f->dirty = true;
@@ -1209,13 +1215,7 @@ static lm_code try_resume(lm_derive *f, bool *resumed, lm_err *err)
     if (rc == LM_OK)
         LM_WARN(COMP, "the stored progress cannot be resumed: re-deriving from genesis");
     /* forget what was loaded; rederive (or the caller's error path) starts clean */
-    lm_statedb_close(f->db);
-    f->db = NULL;
-    truncate_msgs(f, 0);
-    f->n_batches = 0;
-    f->n_hashes = 0;
-    f->mismatches = 0;
-    f->has_scanned = false;
+    forget_progress(f);
     return rc;
 }
 
