@@ -335,8 +335,8 @@ static int withdraw_finalize(const cw_opts *o)
     memset(&rcpt, 0, sizeof rcpt);
     lm_withdrawal_claim c;
     bool posted, final;
-    if (cw_node_call(&node, &res, "lamina_getWithdrawalProof", json_pack("[o]", lm_rpcd_json_qty(id)), &err) !=
-            LM_OK ||
+    if (cw_node_call(&node, &res, "lamina_getWithdrawalProof",
+                     json_pack("[o]", lm_rpcd_json_qty(id)), &err) != LM_OK ||
         lm_wallet_parse_withdrawal_proof(&c, &posted, res, &err) != LM_OK)
         goto out;
     if (!posted) {
