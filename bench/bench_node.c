@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "bench.h"
 #include "lamina/bytes.h"
@@ -120,11 +121,41 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Busy CPU time of the whole machine so far, in clock ticks (/proc/stat:
+ * everything but idle and iowait); *total gets all ticks. */
+static double cpu_busy_jiffies(double *total)
+{
+    unsigned long long v[10] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return 0;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+    fclose(f);
+    if (n < 8)
+        return 0;
+    double all = 0;
+    for (int i = 0; i < 8; i++)
+        all += (double)v[i];
+    if (total)
+        *total = all;
+    return all - (double)v[3] - (double)v[4];
+}
+
 /* Runs THREADS loads; returns accepted/s, and p50/p99 of the latencies. */
-static double run_load(load *ls, double *p50, double *p99)
+/* CPU seconds this process has used (all threads: node and client). */
+static double self_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+static double run_load(load *ls, double *p50, double *p99, double *busy, double *cpu)
 {
     pthread_t t[THREADS];
-    double t0 = bench_now();
+    double c0 = cpu_busy_jiffies(NULL), s0 = self_cpu(), t0 = bench_now();
     for (int i = 0; i < THREADS; i++)
         pthread_create(&t[i], NULL, load_main, &ls[i]);
     long acc = 0;
@@ -134,7 +165,10 @@ static double run_load(load *ls, double *p50, double *p99)
         acc += ls[i].accepted;
         n += ls[i].rounds;
     }
-    double el = bench_now() - t0;
+    double el = bench_now() - t0, tot1 = 0;
+    double b1 = cpu_busy_jiffies(&tot1);
+    *cpu = self_cpu() - s0;
+    *busy = tot1 > 0 ? (b1 - c0) / (el * (double)sysconf(_SC_CLK_TCK) * (double)sysconf(_SC_NPROCESSORS_ONLN)) : 0;
     double *all = malloc((size_t)n * sizeof *all);
     int k = 0;
     for (int i = 0; i < THREADS; i++)
@@ -351,7 +385,8 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     double p50, p99;
     lm_seq_stats before;
     lm_seq_get_stats(seq, &before);
-    double lamina_tps = run_load(ls, &p50, &p99);
+    double lamina_busy = 0, anvil_busy = 0, lamina_cpu = 0, anvil_cpu = 0;
+    double lamina_tps = run_load(ls, &p50, &p99, &lamina_busy, &lamina_cpu);
     lm_seq_stats after;
     lm_seq_get_stats(seq, &after);
     long accepted = 0;
@@ -420,7 +455,8 @@ int bench_node(double seconds, double recover_1core, double recover_all)
         }
     }
     if (with_anvil) {
-        anvil_tps = run_load(la, &a50, &a99);
+        anvil_tps = run_load(la, &a50, &a99, &anvil_busy, &anvil_cpu);
+        (void)anvil_cpu;
         for (int t = 0; t < THREADS; t++)
             anvil_acc += la[t].accepted;
     }
@@ -445,10 +481,16 @@ int bench_node(double seconds, double recover_1core, double recover_all)
         printf("| %-52s | %9.1f ms |\n", "  block build + durable commit (mean)",
                (double)(after.block_us_sum - before.block_us_sum) / (double)nb / 1e3);
     }
+    printf("| %-52s | %11.0f%% |\n", "  machine CPU busy during the load (all processes)",
+           100 * lamina_busy);
+    if (accepted)
+        printf("| %-52s | %9.1f us |\n", "  CPU per transfer, this process (node + client)",
+               lamina_cpu / (double)accepted * 1e6);
     printf("| %-52s | %9.1f ms |\n", "  soft confirmation latency p50 (per batch of 100)", p50 * 1e3);
     printf("| %-52s | %9.1f ms |\n", "  soft confirmation latency p99", p99 * 1e3);
     printf("| %-52s | %12.0f |\n", "anvil: signed ETH transfers accepted/s (same client)", anvil_tps);
     printf("| %-52s | %12ld |\n", "  accepted of sent", anvil_acc);
+    printf("| %-52s | %11.0f%% |\n", "  machine CPU busy during the load", 100 * anvil_busy);
     printf("| %-52s | %9.1f ms |\n", "  latency p50 (per batch of 100)", a50 * 1e3);
     printf("| %-52s | %9.1f ms |\n", "  latency p99", a99 * 1e3);
     printf("| %-52s | %11.1fx |\n", "Lamina over anvil", lamina_tps / anvil_tps);

@@ -22,6 +22,8 @@
 typedef struct lm_pool_entry {
     lm_tx tx;
     uint8_t hash[32];
+    uint8_t digest[32]; /* the EIP-712 signing digest admission checked, if has_digest */
+    bool has_digest;
     uint64_t seq;   /* arrival number */
     uint64_t token; /* the submitter's reply token (0: none) */
 } lm_pool_entry;
@@ -38,6 +40,7 @@ typedef struct lm_mempool {
     lm_pool_entry *ring; /* capacity entries */
     size_t head, len;
     uint64_t next_seq;
+    size_t want; /* lm_mempool_wait's threshold while it waits; 0: nobody waits */
     /* open-addressing sets over the pending hashes and per-sender counts */
     uint8_t (*hset)[32];
     uint8_t *hset_used;
@@ -58,6 +61,14 @@ void lm_mempool_free(lm_mempool *p);
  * from this sender". *seq (may be NULL) gets the arrival number. */
 LM_MUST_CHECK lm_code lm_mempool_add(lm_mempool *p, const lm_tx *tx, const uint8_t hash[32],
                                      uint64_t token, uint64_t *seq, lm_err *err);
+
+/* lm_mempool_add for a transaction whose signature admission has checked
+ * against `digest` (its EIP-712 signing digest, lm_tx_signing_digest): the
+ * entry keeps it, so the block builder need not hash the transaction again
+ * to match it with the recovered signer. digest may be NULL. */
+LM_MUST_CHECK lm_code lm_mempool_add_checked(lm_mempool *p, const lm_tx *tx, const uint8_t hash[32],
+                                             const uint8_t digest[32], uint64_t token,
+                                             uint64_t *seq, lm_err *err);
 
 /* Moves up to max entries, oldest first, into out. Returns how many. */
 size_t lm_mempool_take(lm_mempool *p, lm_pool_entry *out, size_t max);

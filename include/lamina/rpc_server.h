@@ -210,6 +210,13 @@ LM_MUST_CHECK int lm_rpcd_add_topic(lm_rpcd *s, const char *name, lm_rpcd_key_mo
  * stopped. */
 int lm_rpcd_publish(lm_rpcd *s, const char *topic, const char *key, const json_t *payload);
 
+/* Whether topic has at least one subscriber now (any key). Thread-safe and
+ * lock-free: a publisher calls it to skip building payloads nobody would
+ * receive. A subscriber that arrives right after a false answer misses only
+ * what was published before it subscribed, as with lm_rpcd_publish.
+ * Returns: false also for an unknown topic. */
+bool lm_rpcd_has_subscribers(lm_rpcd *s, const char *topic);
+
 /* ---- metrics and statistics ------------------------------------------------ */
 
 /* Returns a malloc'ed, NUL-terminated text for `GET /metrics` (freed by the

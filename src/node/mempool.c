@@ -107,6 +107,12 @@ static void sdec(lm_mempool *p, const uint8_t a[20])
 lm_code lm_mempool_add(lm_mempool *p, const lm_tx *tx, const uint8_t hash[32], uint64_t token,
                        uint64_t *seq, lm_err *err)
 {
+    return lm_mempool_add_checked(p, tx, hash, NULL, token, seq, err);
+}
+
+lm_code lm_mempool_add_checked(lm_mempool *p, const lm_tx *tx, const uint8_t hash[32],
+                               const uint8_t digest[32], uint64_t token, uint64_t *seq, lm_err *err)
+{
     lm_code rc = LM_OK;
     pthread_mutex_lock(&p->mu);
     size_t hs = hslot(p, hash);
@@ -122,6 +128,9 @@ lm_code lm_mempool_add(lm_mempool *p, const lm_tx *tx, const uint8_t hash[32], u
         lm_pool_entry *e = &p->ring[(p->head + p->len) % p->lim.capacity];
         e->tx = *tx;
         memcpy(e->hash, hash, 32);
+        e->has_digest = digest != NULL;
+        if (digest)
+            memcpy(e->digest, digest, 32);
         e->seq = p->next_seq++;
         e->token = token;
         p->len++;
@@ -131,7 +140,8 @@ lm_code lm_mempool_add(lm_mempool *p, const lm_tx *tx, const uint8_t hash[32], u
         p->senders[ss].count++;
         if (seq)
             *seq = e->seq;
-        pthread_cond_signal(&p->cv);
+        if (p->want && p->len >= p->want) /* wake the waiter only when it has enough */
+            pthread_cond_signal(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
@@ -164,10 +174,12 @@ size_t lm_mempool_wait(lm_mempool *p, size_t want, uint32_t timeout_ms)
         dl.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&p->mu);
+    p->want = want ? want : 1;
     while (p->len < want) {
         if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) == ETIMEDOUT)
             break;
     }
+    p->want = 0;
     size_t n = p->len;
     pthread_mutex_unlock(&p->mu);
     return n;

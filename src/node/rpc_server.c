@@ -1927,6 +1927,14 @@ int lm_rpcd_reply_error(lm_rpcd *s, uint64_t token, int code, const char *messag
     return reply_common(s, token, NULL, code, message ? message : "", data);
 }
 
+bool lm_rpcd_has_subscribers(lm_rpcd *s, const char *topic_name)
+{
+    for (size_t i = 0; i < s->ntopics; i++)
+        if (strcmp(s->topics[i].name, topic_name) == 0)
+            return atomic_load(&s->topics[i].nsubs) > 0;
+    return false;
+}
+
 int lm_rpcd_publish(lm_rpcd *s, const char *topic_name, const char *key, const json_t *payload)
 {
     topic *t = NULL;

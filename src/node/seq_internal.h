@@ -40,6 +40,7 @@ typedef struct seq_batch {
 #define SEQ_BATCH_MAX_BLOCKS 200
 #define SEQ_MAX_VERIFIERS 8
 #define SEQ_VERIFY_QUEUE 16384
+#define SEQ_VERIFY_CHUNK 16 /* a verifier takes at most this many per lock */
 #define SEQ_MAX_BLOCK_TXS 512
 
 #define SEQ_BATCH_REC_LEN (8 * 5 + 4 + 1 + 32 * 3 + 32)
@@ -72,6 +73,7 @@ struct lm_seq {
     size_t vq_head, vq_len, vq_cap;
     pthread_t verifiers[SEQ_MAX_VERIFIERS];
     unsigned n_verifiers;
+    unsigned vq_share; /* verifiers to share a burst with; set before they start */
 
     /* the head, for the builder (and, under mu, for readers) */
     pthread_mutex_t mu;

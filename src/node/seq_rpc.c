@@ -142,7 +142,7 @@ static void admit(lm_seq *s, const lm_tx *tx, uint64_t token)
     uint8_t hash[32];
     lm_tx_hash(hash, tx);
     lm_err err;
-    if (lm_mempool_add(&s->pool, tx, hash, token, NULL, &err) != LM_OK)
+    if (lm_mempool_add_checked(&s->pool, tx, hash, digest, token, NULL, &err) != LM_OK)
         lm_rpcd_reply_error(s->rpcd, token, ERR_MEMPOOL, err.msg, NULL);
 }
 
@@ -158,11 +158,19 @@ static void *verifier_main(void *arg)
             pthread_mutex_unlock(&s->vmu);
             return NULL;
         }
-        struct seq_pending_tx p = s->vq[s->vq_head];
-        s->vq_head = (s->vq_head + 1) % s->vq_cap;
-        s->vq_len--;
+        /* a few at a time, one lock round trip for them, leaving the rest
+         * of a burst to the other verifiers */
+        struct seq_pending_tx p[SEQ_VERIFY_CHUNK];
+        size_t n = s->vq_len / s->vq_share;
+        n = n < 1 ? 1 : n > SEQ_VERIFY_CHUNK ? SEQ_VERIFY_CHUNK : n;
+        for (size_t i = 0; i < n; i++) {
+            p[i] = s->vq[s->vq_head];
+            s->vq_head = (s->vq_head + 1) % s->vq_cap;
+        }
+        s->vq_len -= n;
         pthread_mutex_unlock(&s->vmu);
-        admit(s, &p.tx, p.token);
+        for (size_t i = 0; i < n; i++)
+            admit(s, &p[i].tx, p[i].token);
     }
 }
 
@@ -176,6 +184,9 @@ lm_code seq_verifiers_start(lm_seq *s, unsigned n, lm_err *err)
         return lm_err_set(err, LM_ENOMEM, "out of memory");
     if (n > SEQ_MAX_VERIFIERS)
         n = SEQ_MAX_VERIFIERS;
+    if (n == 0)
+        n = 1;
+    s->vq_share = n;
     for (unsigned i = 0; i < n; i++) {
         if (pthread_create(&s->verifiers[i], NULL, verifier_main, s) != 0)
             return lm_err_set(err, LM_EIO, "cannot start the signature checkers");
@@ -560,6 +571,8 @@ lm_code seq_rpc_register(lm_seq *s, lm_err *err)
 
 void seq_publish_block(lm_seq *s, const lm_block_header *h, const uint8_t hash[32])
 {
+    if (!lm_rpcd_has_subscribers(s->rpcd, "newBlocks"))
+        return;
     json_t *b = block_json(h, hash, NULL);
     if (b) {
         lm_rpcd_publish(s->rpcd, "newBlocks", NULL, b);
@@ -569,6 +582,8 @@ void seq_publish_block(lm_seq *s, const lm_block_header *h, const uint8_t hash[3
 
 void seq_publish_account(lm_seq *s, const uint8_t address[20])
 {
+    if (!lm_rpcd_has_subscribers(s->rpcd, "account")) /* skip the read and the JSON */
+        return;
     lm_store_view v;
     if (lm_store_read_begin(lm_statedb_store(s->db), &v, NULL) != LM_OK)
         return;

@@ -154,10 +154,13 @@ typedef struct build_buf {
     lm_queued_message *qmsgs;
     uint8_t (*touched)[20];
     size_t touched_len;
+    bool track; /* someone subscribes to account updates: collect touched */
 } build_buf;
 
 static void touch(build_buf *b, const uint8_t a[20], size_t cap)
 {
+    if (!b->track)
+        return;
     for (size_t i = 0; i < b->touched_len; i++)
         if (memcmp(b->touched[i], a, 20) == 0)
             return;
@@ -259,6 +262,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
         h.timestamp = origin.timestamp;
     h.fee_recipient = 0;
     bb->touched_len = 0;
+    bb->track = lm_rpcd_has_subscribers(s->rpcd, "account");
 
     if (lm_statedb_begin_block(s->db, &err) != LM_OK) {
         LM_ERROR(LOG, "begin block: %s", err.msg);
@@ -295,7 +299,10 @@ static bool build_block(lm_seq *s, build_buf *bb)
     size_t kept = 0;
     for (size_t i = 0; i < ntx; i++) {
         lm_pool_entry *e = &bb->entries[i];
-        lm_tx_signing_digest(s->pre_digest, &e->tx, s->stf.config.domain_separator);
+        if (e->has_digest) /* the verifier hashed it already */
+            memcpy(s->pre_digest, e->digest, 32);
+        else
+            lm_tx_signing_digest(s->pre_digest, &e->tx, s->stf.config.domain_separator);
         memcpy(s->pre_from, e->tx.from, 20);
         s->pre_valid = true;
         lm_stf_code c = lm_stf_apply_tx(&s->stf, &e->tx, h.fee_recipient);

@@ -16,6 +16,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const ethers = require('ethers');
+const WebSocket = require('ws'); // the WebSocket client ethers itself depends on
 
 const LAMINA_BIN = path.resolve(
     process.argv[2] && !process.argv[2].startsWith('-') ? process.argv[2]
@@ -253,10 +254,31 @@ test('ethers v6 client against lamina devnet', { timeout: 120000 }, async (t) =>
     const expected = { user: before + deposited, friend: 0n, fees: 0n };
     const feesBefore = big(await ok(L2, 'lamina_getBalance', [dep.batcher, 0]));
 
+    // ---- subscriptions over WebSocket (docs/node-api.md): the friend's
+    // account and new blocks, notified once the block is committed ----
+    const ws = new WebSocket(L2.replace(/^http/, 'ws') + '/ws');
+    t.after(() => ws.terminate());
+    const wsMsgs = [];
+    ws.on('message', (m) => wsMsgs.push(JSON.parse(m.toString())));
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    ws.send(JSON.stringify([req('lamina_subscribe', ['account', friend]), req('lamina_subscribe', ['newBlocks'])]));
+    const subAnswer = await until('the subscribe answers', 5000, () => wsMsgs.find((m) => Array.isArray(m)));
+    assert.ok(subAnswer.every((r) => typeof r.result === 'string'), `subscribe: ${JSON.stringify(subAnswer)}`);
+    const [subAcct, subBlocks] = subAnswer.sort((a, b) => a.id - b.id).map((r) => r.result);
+    const notes = (sub) => wsMsgs.filter((m) => m.method === 'lamina_subscription' && m.params.subscription === sub)
+        .map((m) => m.params.result);
+
     // ---- 2. a transfer in object form, one request ----
     const t1 = await sign('transfer', friend, 100000000n, 1000n, nonce++);
     const c1 = await ok(L2, 'lamina_sendTransaction', [t1]);
     checkConfirmation(c1, t1, 'transfer (object)');
+    // the friend's first account update: created by this transfer, in its block
+    const upd = await until('the account notification', 5000, () => notes(subAcct)[0]);
+    assert.equal(ethers.getAddress(upd.address), friend);
+    assert.equal(big(upd.balances['0']), 100000000n, `account notification: ${JSON.stringify(upd)}`);
+    const blkNote = await until('the block notification', 5000, () =>
+        notes(subBlocks).find((b) => Number(b.number) === Number(c1.block)));
+    ws.close();
     expected.user -= 100000000n + 1000n;
     expected.friend += 100000000n;
     expected.fees += 1000n;
@@ -323,6 +345,9 @@ test('ethers v6 client against lamina devnet', { timeout: 120000 }, async (t) =>
     assert.equal(big(facct.balances['0']), expected.friend, `friend account: ${JSON.stringify(facct)}`);
     const blk = await ok(L2, 'lamina_getBlock', [Number(c1.block)]);
     assert.ok(blk.transactions.map((h) => h.toLowerCase()).includes(c1.hash.toLowerCase()));
+    // the newBlocks notification is the same block, without the transaction list
+    const { transactions: _txs, ...blkHead } = blk;
+    assert.deepEqual(blkNote, blkHead, 'newBlocks notification != lamina_getBlock');
     // the fee recipient is an account index; the devnet's sequencer credits
     // the batcher's account (index 0, created at genesis)
     const feeAcct = await ok(L2, 'lamina_getAccount', [dep.batcher]);

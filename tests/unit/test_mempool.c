@@ -1,11 +1,13 @@
 /* The mempool: FIFO order, duplicates, bounds, and a randomized comparison
  * with a plain model (which also exercises the hash sets' deletions). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -64,6 +66,65 @@ static void test_fifo_and_bounds(void **state)
     lm_mempool_free(&p);
 }
 
+struct waiter {
+    lm_mempool *p;
+    size_t want, got;
+    double waited_ms;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void *wait_main(void *arg)
+{
+    struct waiter *w = arg;
+    double t0 = now_ms();
+    w->got = lm_mempool_wait(w->p, w->want, 10000);
+    w->waited_ms = now_ms() - t0;
+    return NULL;
+}
+
+/* The checked digest travels with the entry; a waiter wakes once the pool
+ * holds what it wants (not at the first add, not at its timeout). */
+static void test_digest_and_wait(void **state)
+{
+    (void)state;
+    lm_mempool p;
+    lm_err err;
+    assert_int_equal(lm_mempool_init(&p, NULL, &err), LM_OK);
+    lm_tx tx;
+    uint8_t h[32], d[32];
+    memset(d, 0xd1, sizeof d);
+    make(&tx, h, 1, 0);
+    assert_int_equal(lm_mempool_add_checked(&p, &tx, h, d, 7, NULL, &err), LM_OK);
+    make(&tx, h, 2, 0);
+    assert_int_equal(lm_mempool_add(&p, &tx, h, 8, NULL, &err), LM_OK);
+    lm_pool_entry out[2];
+    assert_int_equal(lm_mempool_take(&p, out, 2), 2);
+    assert_true(out[0].has_digest);
+    assert_memory_equal(out[0].digest, d, 32);
+    assert_false(out[1].has_digest);
+
+    struct waiter w = {.p = &p, .want = 3};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, wait_main, &w), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        make(&tx, h, 10 + i, 0);
+        assert_int_equal(lm_mempool_add(&p, &tx, h, 0, NULL, &err), LM_OK);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(w.got, 3);
+    assert_true(w.waited_ms >= 40 && w.waited_ms < 5000); /* after the third add, before the timeout */
+    assert_int_equal(p.want, 0);
+    lm_mempool_free(&p);
+}
+
 static void test_random_against_model(void **state)
 {
     (void)state;
@@ -114,6 +175,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_and_bounds),
+        cmocka_unit_test(test_digest_and_wait),
         cmocka_unit_test(test_random_against_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1243,6 +1243,8 @@ static const char *ADDR_B_LOW = "0x00000000000000000000000000000000000000b2";
 static void test_ws_subscriptions(void **state)
 {
     (void)state;
+    assert_false(lm_rpcd_has_subscribers(F.srv, "account")); /* nobody yet */
+    assert_false(lm_rpcd_has_subscribers(F.srv, "nope"));
     int c1 = ws_open(F.port), c2 = ws_open(F.port), c3 = ws_open(F.port);
     char params[128];
     snprintf(params, sizeof params, "[\"account\",\"%s\"]", ADDR_A); /* checksummed spelling */
@@ -1263,6 +1265,9 @@ static void test_ws_subscriptions(void **state)
     lm_rpcd_stats st;
     lm_rpcd_get_stats(F.srv, &st);
     assert_int_equal(st.subscriptions, 4);
+    assert_true(lm_rpcd_has_subscribers(F.srv, "account"));
+    assert_true(lm_rpcd_has_subscribers(F.srv, "newBlocks"));
+    assert_false(lm_rpcd_has_subscribers(F.srv, "market"));
 
     json_t *pa = json_pack("{ss si}", "address", ADDR_A_LOW, "balance", 10);
     json_t *pb = json_pack("{ss si}", "address", ADDR_B_LOW, "balance", 20);
@@ -1365,6 +1370,8 @@ static void test_ws_subscriptions(void **state)
     sleep_ms(50);
     lm_rpcd_get_stats(F.srv, &st);
     assert_int_equal(st.subscriptions, 0);
+    assert_false(lm_rpcd_has_subscribers(F.srv, "account")); /* closed connections unsubscribe */
+    assert_false(lm_rpcd_has_subscribers(F.srv, "newBlocks"));
 }
 
 /* A WS client that stops reading is dropped once its queue passes the cap. */
