@@ -9,6 +9,10 @@ seeds, which the C prover wrote:
   tests/fuzz/corpus/stark_proof/valid_fibonacci_8_rows (a fuzz_stark_proof.c statement)
   tests/fuzz/corpus/stark_proof/valid_periodic_counter_16_rows (the other one,
       with periodic columns)
+  tests/vectors/stark_p2chain_n7.bin (the Poseidon2 hash-chain AIR, x_7 =
+      P^7(0..11), written by tests/unit/test_air_poseidon2.c; its
+      constraints are modelled here from docs/stark.md "The gadget" and
+      "The hash-chain AIR", and x_7 comes from poseidon2_model.permute)
 and checks that tampering with one element, or with the statement (a
 boundary or periodic value), makes it reject.
 Run: python3 tests/vectors/stark_model.py"""
@@ -17,7 +21,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from poseidon2_model import P, compress, hash_elements, hash_bytes  # noqa: E402
+from poseidon2_model import (P, compress, hash_elements, hash_bytes, permute, external, internal,  # noqa: E402
+                             RCF, RCP)
 from transcript_model import Transcript  # noqa: E402
 
 ROOT_2_32 = 1753635133440165772
@@ -226,6 +231,46 @@ def pc_eval(cur, nxt, per):
             ksub(nxt[1], kadd(cur[1], kmul(per[1], cur[0])))]
 
 
+def k_linear(f, s):
+    # M_E and M_I have base-field coefficients: apply them per coordinate of K
+    cols = [f([v[c] for v in s]) for c in range(3)]
+    return [(cols[0][i], cols[1][i], cols[2][i]) for i in range(len(s))]
+
+
+def sbox7(v):
+    v2 = kmul(v, v)
+    return kmul(kmul(kmul(v2, v2), v2), v)
+
+
+def p2_gadget_eval(x, rounds):
+    # docs/stark.md "The gadget": rounds = the 118 round columns F_0..F_3,
+    # y_0..y_21, F_4..F_7; x = the input state; 118 constraints in order
+    out = []
+    s = k_linear(external, x)
+    for r in range(4):
+        u = k_linear(external, [sbox7(kadd(s[i], kbase(RCF[r][i]))) for i in range(12)])
+        f = rounds[12 * r:12 * r + 12]
+        out += [ksub(f[i], u[i]) for i in range(12)]
+        s = list(f)
+    for r in range(22):
+        y = rounds[48 + r]
+        out.append(ksub(y, sbox7(kadd(s[0], kbase(RCP[r])))))
+        s[0] = y
+        s = k_linear(internal, s)
+    for r in range(4):
+        u = k_linear(external, [sbox7(kadd(s[i], kbase(RCF[4 + r][i]))) for i in range(12)])
+        f = rounds[70 + 12 * r:82 + 12 * r]
+        out += [ksub(f[i], u[i]) for i in range(12)]
+        s = list(f)
+    return out
+
+
+def p2chain_eval(cur, nxt, per):
+    # "the gadget's 118 constraints with input state cur[106..117] and round
+    # columns next[0..117]"
+    return p2_gadget_eval(cur[106:118], nxt[0:118])
+
+
 def periodic_at(vals, log_h, z):
     # docs: the column is p(x^(h/m)) with p(w_m^i) = vals[i], deg p < m.
     # Here by the inverse DFT c_k = (1/m) sum_i vals[i] w_m^(-ik) and Horner
@@ -381,3 +426,50 @@ if __name__ == '__main__':
     expect_reject(lambda d: pc_check(d, k=[5, 7, 11, 14]), data)
     expect_reject(lambda d: pc_check(d, a15=A15 + 1), data)
     print('stark valid_periodic_counter_16_rows: verifies, tampered copies and statements rejected')
+
+    # the model's gadget against the permutation itself: with the round
+    # columns of a true permutation every constraint is zero, and a changed
+    # round column breaks exactly the constraints that read it
+    def gadget_columns(x):
+        cols, s = [], external(list(x))
+        for r in range(4):
+            s = external([pow((s[i] + RCF[r][i]) % P, 7, P) for i in range(12)])
+            cols += s
+        ys = []
+        for r in range(22):
+            s[0] = pow((s[0] + RCP[r]) % P, 7, P)
+            ys.append(s[0])
+            s = internal(s)
+        cols += ys
+        for r in range(4, 8):
+            s = external([pow((s[i] + RCF[r][i]) % P, 7, P) for i in range(12)])
+            cols += s
+        assert s == permute(list(x))
+        return cols
+
+    gx = list(range(12))
+    gcols = gadget_columns(gx)
+    assert all(v == (0, 0, 0) for v in p2_gadget_eval([kbase(v) for v in gx], [kbase(v) for v in gcols]))
+    bad_cols = [kbase(v) for v in gcols]
+    bad_cols[60] = kadd(bad_cols[60], (1, 0, 0))  # y_12
+    assert p2_gadget_eval([kbase(v) for v in gx], bad_cols)[60] != (0, 0, 0)
+
+    X0 = list(range(12))
+    XN = X0
+    for _ in range(7):
+        XN = permute(XN)
+
+    def chain_check(data, x0=X0, xn=XN, n=7):
+        bnd = [(106 + k, 0, x0[k]) for k in range(12)] + [(106 + k, n, xn[k]) for k in range(12)]
+        stark_verify(data, b'lamina-poseidon2-chain-v1', 118, 118, 7, bnd, p2chain_eval, 4, (3, 1, 6, 4))
+
+    data = open(os.path.join(HERE, 'stark_p2chain_n7.bin'), 'rb').read()
+    chain_check(data)
+    for off in (5 + 8, 5 + 64 + 8, len(data) // 2, len(data) - 8):
+        bad = bytearray(data)
+        bad[off] ^= 1
+        expect_reject(chain_check, bytes(bad))
+    expect_reject(lambda d: chain_check(d, xn=[XN[0] + 1] + XN[1:]), data)
+    expect_reject(lambda d: chain_check(d, x0=[1] + X0[1:]), data)
+    expect_reject(lambda d: chain_check(d, n=6), data)
+    print('stark p2chain n = 7: verifies, tampered copies and statements rejected')
