@@ -13,6 +13,11 @@ seeds, which the C prover wrote:
       P^7(0..11), written by tests/unit/test_air_poseidon2.c; its
       constraints are modelled here from docs/stark.md "The gadget" and
       "The hash-chain AIR", and x_7 comes from poseidon2_model.permute)
+  tests/vectors/stark_state_far_leaf_n2.bin (the state-update AIR: leaf
+      2^32 - 1 of an empty tree set to (1,2,3,4), then leaf 6 to (9,9,9,9),
+      written by tests/unit/test_air_state.c; its 437 constraints modelled
+      from docs/stark.md "State-update AIR", the roots from
+      state_tree_model.py and the commitment from the Poseidon2 model)
 and checks that tampering with one element, or with the statement (a
 boundary or periodic value), makes it reject.
 Run: python3 tests/vectors/stark_model.py"""
@@ -23,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from poseidon2_model import (P, compress, hash_elements, hash_bytes, permute, external, internal,  # noqa: E402
                              RCF, RCP)
+from state_tree_model import Z as ZERO_SUBTREE, root as tree_root  # noqa: E402
 from transcript_model import Transcript  # noqa: E402
 
 ROOT_2_32 = 1753635133440165772
@@ -271,6 +277,57 @@ def p2chain_eval(cur, nxt, per):
     return p2_gadget_eval(cur[106:118], nxt[0:118])
 
 
+# docs/stark.md "State-update AIR": column offsets
+SA_GA, SA_GB, SA_GH = 0, 130, 260
+SA_OLD, SA_NEW, SA_SIB, SA_B, SA_REM, SA_ROOT, SA_ACC = 390, 394, 398, 402, 403, 404, 408
+ONE = (1, 0, 0)
+
+
+def stateair_eval(cur, nxt, per):
+    first, second, third, last = per
+    nl = ksub(ONE, last)
+
+    def g_in(row, g, j):
+        return row[g + j]
+
+    def g_out(row, g, j):
+        return row[g + 118 + j]
+
+    out = []
+    for g in (SA_GA, SA_GB, SA_GH):  # 0..353
+        out += p2_gadget_eval(cur[g:g + 12], cur[g + 12:g + 130])
+    for g in (SA_GA, SA_GB):  # 354..361
+        out += [g_in(cur, g, 8 + j) for j in range(4)]
+    b = cur[SA_B]
+    for g, node in ((SA_GA, SA_OLD), (SA_GB, SA_NEW)):  # 362..377
+        for j in range(4):
+            nd, sb = cur[node + j], cur[SA_SIB + j]
+            sw = kmul(b, ksub(sb, nd))
+            out.append(ksub(g_in(cur, g, j), kadd(nd, sw)))
+            out.append(ksub(g_in(cur, g, 4 + j), ksub(sb, sw)))
+    out.append(kmul(b, ksub(b, ONE)))  # 378
+    rem = cur[SA_REM]
+    out.append(kmul(nl, ksub(ksub(rem, b), kmul(kbase(2), nxt[SA_REM]))))  # 379
+    out.append(kmul(last, ksub(rem, b)))  # 380
+    out += [kmul(nl, ksub(nxt[SA_OLD + j], g_out(cur, SA_GA, j))) for j in range(4)]  # 381..384
+    out += [kmul(nl, ksub(nxt[SA_NEW + j], g_out(cur, SA_GB, j))) for j in range(4)]  # 385..388
+    out += [kmul(last, ksub(g_out(cur, SA_GA, j), cur[SA_ROOT + j])) for j in range(4)]  # 389..392
+    out += [ksub(ksub(nxt[SA_ROOT + j], cur[SA_ROOT + j]),
+                 kmul(last, ksub(g_out(cur, SA_GB, j), cur[SA_ROOT + j]))) for j in range(4)]  # 393..396
+    w = [rem] + cur[SA_OLD:SA_OLD + 4] + cur[SA_NEW:SA_NEW + 3] + [kbase(9), ONE, kbase(0), kbase(0)]
+    out += [kmul(first, ksub(g_in(cur, SA_GH, j), w[j])) for j in range(12)]  # 397..408
+    out.append(kmul(first, ksub(g_in(nxt, SA_GH, 0), cur[SA_NEW + 3])))  # 409
+    out += [kmul(first, g_in(nxt, SA_GH, j)) for j in range(1, 8)]  # 410..416
+    out += [kmul(first, ksub(g_in(nxt, SA_GH, 8 + j), g_out(cur, SA_GH, 8 + j))) for j in range(4)]  # 417..420
+    out += [kmul(second, ksub(g_in(nxt, SA_GH, j), cur[SA_ACC + j])) for j in range(4)]  # 421..424
+    out += [kmul(second, ksub(g_in(nxt, SA_GH, 4 + j), g_out(cur, SA_GH, j))) for j in range(4)]  # 425..428
+    out += [kmul(second, g_in(nxt, SA_GH, 8 + j)) for j in range(4)]  # 429..432
+    out += [ksub(ksub(nxt[SA_ACC + j], cur[SA_ACC + j]),
+                 kmul(third, ksub(g_out(cur, SA_GH, j), cur[SA_ACC + j]))) for j in range(4)]  # 433..436
+    assert len(out) == 437
+    return out
+
+
 def periodic_at(vals, log_h, z):
     # docs: the column is p(x^(h/m)) with p(w_m^i) = vals[i], deg p < m.
     # Here by the inverse DFT c_k = (1/m) sum_i vals[i] w_m^(-ik) and Horner
@@ -473,3 +530,35 @@ if __name__ == '__main__':
     expect_reject(lambda d: chain_check(d, x0=[1] + X0[1:]), data)
     expect_reject(lambda d: chain_check(d, n=6), data)
     print('stark p2chain n = 7: verifies, tampered copies and statements rejected')
+
+    # the state-update AIR: an empty tree, leaf 2^32 - 1 := (1,2,3,4), then
+    # leaf 6 := (9,9,9,9); A, B from the tree model, C from the definition
+    UPS = [(0xffffffff, [0] * 4, [1, 2, 3, 4]), (6, [0] * 4, [9] * 4)]
+    SA_A = ZERO_SUBTREE[32]
+    SA_B_ROOT = tree_root({0xffffffff: [1, 2, 3, 4], 6: [9] * 4})
+    SA_C = [0, 0, 0, 0]
+    for idx, old_leaf, new_leaf in UPS:
+        SA_C = compress(SA_C, hash_elements([idx] + old_leaf + new_leaf))
+    PER = tuple([1 if l == k else 0 for l in range(32)] for k in (0, 1, 2, 31))
+
+    def state_check(data, a=SA_A, b=SA_B_ROOT, c=SA_C, n=2):
+        bnd = ([(SA_ROOT + j, 0, a[j]) for j in range(4)] + [(SA_ACC + j, 0, 0) for j in range(4)] +
+               [(SA_GB + 118 + j, 32 * (n - 1) + 31, b[j]) for j in range(4)] +
+               [(SA_ACC + j, 32 * (n - 1) + 3, c[j]) for j in range(4)])
+        log_h = 6
+        while (1 << log_h) < 32 * n + 1:
+            log_h += 1
+        stark_verify(data, b'lamina-state-update-v1', 412, 437, 7, bnd, stateair_eval, log_h, (3, 2, 12, 4),
+                     periodic=PER)
+
+    data = open(os.path.join(HERE, 'stark_state_far_leaf_n2.bin'), 'rb').read()
+    state_check(data)
+    for off in (5 + 8, 5 + 64 + 8, len(data) // 2, len(data) - 8):
+        bad = bytearray(data)
+        bad[off] ^= 1
+        expect_reject(state_check, bytes(bad))
+    expect_reject(lambda d: state_check(d, a=ZERO_SUBTREE[31]), data)
+    expect_reject(lambda d: state_check(d, b=tree_root({0xffffffff: [1, 2, 3, 4]})), data)
+    expect_reject(lambda d: state_check(d, c=compress([0] * 4, hash_elements([6] + [0] * 4 + [9] * 4))), data)
+    expect_reject(lambda d: state_check(d, n=3), data)
+    print('stark state-update, 2 updates: verifies, tampered copies and statements rejected')
