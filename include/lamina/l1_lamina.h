@@ -170,6 +170,96 @@ LM_MUST_CHECK lm_code lm_bridge_message_count(lm_rpc *rpc, const lm_deployment *
 LM_MUST_CHECK lm_code lm_erc20_balance(lm_rpc *rpc, const uint8_t token[20],
                                        const uint8_t owner[20], lm_u256 *out, lm_err *err);
 
+/* ---- the Bridge's assets and the ERC-20 reads of a wallet ---- */
+
+/* Bridge.assetCount(): the registered assets, ETH included; ids are
+ * 0 .. *out - 1 (docs/contracts.md). Returns: LM_OK or an RPC error. */
+LM_MUST_CHECK lm_code lm_bridge_asset_count(lm_rpc *rpc, const lm_deployment *d, uint64_t *out,
+                                            lm_err *err);
+
+/* Bridge.asset(id): the asset's token (all zero for ETH, asset 0) and its
+ * unit, token base units per L2 unit (1 .. 2^96 - 1).
+ * Out: token[0..20), *unit, on LM_OK only.
+ * Returns: LM_OK; LM_ENOTFOUND (the Bridge reverts UnknownAsset: id >=
+ * assetCount()); LM_EPROTO (an answer that is not (address,uint96), or a
+ * unit of 0); an RPC error. */
+LM_MUST_CHECK lm_code lm_bridge_asset(lm_rpc *rpc, const lm_deployment *d, uint32_t id,
+                                      uint8_t token[20], lm_u256 *unit, lm_err *err);
+
+/* Bridge.assetIdOf(token).
+ * Out: *id on LM_OK.
+ * Returns: LM_OK; LM_ENOTFOUND (the Bridge reverts UnregisteredToken);
+ * LM_EPROTO (not a uint32); an RPC error. */
+LM_MUST_CHECK lm_code lm_bridge_asset_id_of(lm_rpc *rpc, const lm_deployment *d,
+                                            const uint8_t token[20], uint32_t *id, lm_err *err);
+
+/* Bridge.totalDeposited(id) and Bridge.totalWithdrawn(id): everything ever
+ * deposited and paid out of asset id, in token base units (wei for ETH);
+ * divide by the unit for L2 units (both are whole multiples of it).
+ * Out: *deposited, *withdrawn on LM_OK only.
+ * Returns: LM_OK; LM_ENOTFOUND (UnknownAsset); an RPC error. */
+LM_MUST_CHECK lm_code lm_bridge_asset_totals(lm_rpc *rpc, const lm_deployment *d, uint32_t id,
+                                             lm_u256 *deposited, lm_u256 *withdrawn, lm_err *err);
+
+/* ERC-20 decimals() (an optional method of EIP-20).
+ * Out: *out (0..255) on LM_OK.
+ * Returns: LM_OK; LM_EPROTO (no answer — e.g. no such method, or no code —
+ * or a value above 255); LM_ERPC (reverted); another RPC error. */
+LM_MUST_CHECK lm_code lm_erc20_decimals(lm_rpc *rpc, const uint8_t token[20], unsigned *out,
+                                        lm_err *err);
+
+/* Longest symbol kept, in bytes (UTF-8). */
+#define LM_ERC20_SYMBOL_MAX 64
+
+/* Decodes the return data of ERC-20 symbol(): the ABI `string` of EIP-20
+ * (64 bytes or more; decoded as Solidity's abi.decode accepts, trailing
+ * bytes allowed), or the `bytes32` of older tokens such as MKR (exactly 32
+ * bytes; the text ends at the first NUL). The text must be 1 ..
+ * LM_ERC20_SYMBOL_MAX bytes of valid UTF-8 without control characters
+ * (C0, DEL, C1) or bidirectional overrides (U+202A..U+202E,
+ * U+2066..U+2069), so that it is safe to print.
+ * Out: out[0..LM_ERC20_SYMBOL_MAX], NUL-terminated, on LM_OK only.
+ * In: ret[0..len) the return data.
+ * Returns: LM_OK; LM_EPROTO (neither form); LM_ETOOLARGE (too long);
+ * LM_EINVAL (empty, invalid UTF-8 or an unprintable character). */
+LM_MUST_CHECK lm_code lm_erc20_symbol_decode(char out[LM_ERC20_SYMBOL_MAX + 1], const uint8_t *ret,
+                                             size_t len, lm_err *err);
+
+/* ERC-20 symbol() (optional in EIP-20), decoded by lm_erc20_symbol_decode.
+ * Callers show the token's address when this fails: a token need not have
+ * a symbol, and a symbol is not unique (never resolve a token by it).
+ * Out: out (NUL-terminated) on LM_OK only.
+ * Returns: LM_OK; LM_ERPC (reverted, or no such method); the codes of
+ * lm_erc20_symbol_decode; another RPC error. */
+LM_MUST_CHECK lm_code lm_erc20_symbol(lm_rpc *rpc, const uint8_t token[20],
+                                      char out[LM_ERC20_SYMBOL_MAX + 1], lm_err *err);
+
+/* Bridge.registerToken(token, unit) from the signer, which needs the
+ * Bridge's TOKEN_ADMIN_ROLE; waits for the receipt. The new id is read from
+ * the receipt's AssetRegistered(assetId, token, unit) log of the Bridge,
+ * else from assetIdOf(token).
+ * Out: *asset_id; *receipt (may be NULL; free it with lm_l1_receipt_free).
+ * Returns: LM_OK; LM_EINVAL (unit 0 or above 2^96 - 1: nothing is sent);
+ * LM_ERPC (reverted: the message names the Bridge's error, e.g.
+ * AccessControlUnauthorizedAccount, TokenAlreadyRegistered, NotAContract);
+ * another RPC error. */
+LM_MUST_CHECK lm_code lm_bridge_register_token(lm_l1_signer *s, const lm_deployment *d,
+                                               const uint8_t token[20], const lm_u256 *unit,
+                                               uint32_t *asset_id, lm_l1_receipt *receipt,
+                                               lm_err *err);
+
+/* Deploys the devnet-only DevToken(name, symbol, decimals) (anyone mints:
+ * never on a public network). For tests and devnets that want more tokens
+ * than the deployment's own.
+ * Out: addr[0..20) on LM_OK. */
+LM_MUST_CHECK lm_code lm_dev_token_deploy(lm_l1_signer *s, const char *name, const char *symbol,
+                                          unsigned decimals, uint8_t addr[20], lm_err *err);
+
+/* DevToken(token).mint(to, amount). */
+LM_MUST_CHECK lm_code lm_dev_token_mint_at(lm_l1_signer *s, const uint8_t token[20],
+                                           const uint8_t to[20], const lm_u256 *amount,
+                                           lm_l1_receipt *receipt, lm_err *err);
+
 /* ---- events ---- */
 
 /* Topic 0 of each event Lamina reads (keccak of the event signature). */
@@ -178,6 +268,7 @@ void lm_topic_forced_withdrawal(uint8_t out[32]);
 void lm_topic_forced_transaction(uint8_t out[32]);
 void lm_topic_batch_appended(uint8_t out[32]);
 void lm_topic_output_proposed(uint8_t out[32]);
+void lm_topic_asset_registered(uint8_t out[32]);
 
 /* Bridge.MAX_FORCED_TX_BYTES: the longest l2Tx a forced transaction carries. */
 #define LM_FORCED_TX_MAX 2048

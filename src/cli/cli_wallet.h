@@ -31,12 +31,15 @@ typedef struct cw_opts {
     const char *rpc;           /* --rpc URL (the node) */
     const char *amount;        /* --amount X */
     const char *fee;           /* --fee X */
-    const char *asset;         /* --asset eth|ID */
+    const char *asset;         /* --asset eth|dev|ID|TOKEN */
     const char *to;            /* --to ADDRESS */
     const char *address;       /* --address ADDRESS */
     const char *id;            /* --id N */
+    const char *token;         /* --token ADDRESS (token register) */
+    const char *unit;          /* --unit N (token register) */
     bool json;                 /* --json */
     bool light;                /* --light: scrypt n = 2^12 */
+    bool l1_rpc_explicit;      /* l1_rpc came from --l1-rpc or $LAMINA_L1_RPC (cw_opts_defaults) */
     const char *positional[2]; /* non-option arguments */
     size_t n_positional;
 } cw_opts;
@@ -49,7 +52,8 @@ bool cw_opts_parse(cw_opts *o, int argc, char **argv, int first, const char *all
                    const char *cmd);
 
 /* Fills the defaults: deployment, rpc, l1_rpc (from $LAMINA_L1_RPC), dir
- * ($LAMINA_KEYSTORE, else ~/.lamina/keystore). */
+ * ($LAMINA_KEYSTORE, else ~/.lamina/keystore); sets l1_rpc_explicit when
+ * --l1-rpc or $LAMINA_L1_RPC gave the L1 endpoint. */
 void cw_opts_defaults(cw_opts *o);
 
 /* The password: --password-file (its first line), else $LAMINA_PASSWORD,
@@ -75,11 +79,34 @@ lm_code cw_signing_key(lm_seckey *key, lm_address *addr, const cw_opts *o, lm_er
  * address field, else the key file's key. */
 lm_code cw_account_address(lm_address *addr, const cw_opts *o, lm_err *err);
 
-/* The asset of --asset ("eth", "0", or the deployment's devnet token id or
- * "dev"), with how its amounts are written; token (NULL for ETH) its L1
- * contract. */
-lm_code cw_asset(uint32_t *id, lm_asset_fmt *fmt, const uint8_t **token, const cw_opts *o,
-                 const lm_deployment *d, lm_err *err);
+/* An asset as the wallet parses and shows its amounts (docs/wallet.md §2). */
+typedef struct cw_asset_info {
+    uint32_t id;
+    lm_asset_fmt fmt;      /* the token's decimals and the Bridge's unit */
+    bool is_token;         /* false: ETH (asset 0) */
+    uint8_t token[20];     /* the ERC-20 contract (is_token) */
+    bool from_l1;          /* read from the Bridge, not the deployment file */
+    char name[LM_ERC20_SYMBOL_MAX + 1]; /* "ETH", "ldUSD", the token's symbol,
+                                           else its address */
+} cw_asset_info;
+
+/* The asset of --asset text (NULL: "eth"): "eth", "dev"/"ldUSD", a decimal
+ * asset id, or a 0x token address. ETH and the deployment's devnet token
+ * resolve offline; any other asset through the Bridge and the token at
+ * l1_url (NULL: refused, naming --l1-rpc), which must be the deployment's
+ * L1 chain. Refused: ids >= LM_MAX_ASSETS (the L2 holds no balance of
+ * them), ids >= assetCount(), unregistered tokens, a unit of 0, a token
+ * whose decimals() fails or exceeds 77. Out: *out on LM_OK. */
+lm_code cw_asset_resolve(cw_asset_info *out, const char *text, const lm_deployment *d,
+                         const char *l1_url, lm_err *err);
+
+/* The asset with id as cw_asset_resolve finds it; l1 (NULL: offline) is
+ * an open client on the deployment's chain. */
+lm_code cw_asset_by_id(cw_asset_info *out, uint32_t id, const lm_deployment *d, lm_rpc *l1,
+                       lm_err *err);
+
+/* Opens a client on url and checks that it is the deployment's L1 chain. */
+lm_code cw_l1_open(lm_rpc *rpc, const char *url, const lm_deployment *d, lm_err *err);
 
 /* Asset name for display: "ETH", "ldUSD" (the devnet token) or "asset N". */
 const char *cw_asset_name(char buf[24], uint32_t id, const lm_deployment *d);
@@ -87,6 +114,14 @@ const char *cw_asset_name(char buf[24], uint32_t id, const lm_deployment *d);
 /* The format of an asset id for display (ETH, the devnet token, else
  * whole L2 units). */
 void cw_asset_fmt_of(lm_asset_fmt *fmt, uint32_t id, const lm_deployment *d);
+
+/* Parses a decimal integer of up to 78 digits (a unit, an amount in base
+ * units). Returns: false when s is not one or exceeds 2^256 - 1. */
+bool cw_parse_u256(const char *s, lm_u256 *out);
+
+/* A JSON number for v when it is below 2^53, else a decimal string (the
+ * convention of the wallet's --json output). */
+json_t *cw_json_u256(const lm_u256 *v);
 
 /* Calls the node: method with params (stolen). On LM_ERPC the message holds
  * the node's message and, for a rejected transaction, its reason. */

@@ -23,22 +23,24 @@ static int usage_of(const char *text)
 }
 
 static const char USAGE_DEPOSIT[] =
-    "usage: lamina deposit --amount X [--asset eth|dev|ID] [--to L2ADDRESS]\n"
+    "usage: lamina deposit --amount X [--asset eth|dev|ID|TOKEN] [--to L2ADDRESS]\n"
     "                      (--keystore FILE|ADDRESS | --key-file FILE) [--password-file FILE]\n"
     "                      [--deployment FILE] [--l1-rpc URL] [--json]\n";
 static const char USAGE_TRANSFER[] =
-    "usage: lamina transfer --to ADDRESS --amount X [--asset eth|dev|ID] [--fee X]\n"
+    "usage: lamina transfer --to ADDRESS --amount X [--asset eth|dev|ID|TOKEN] [--fee X]\n"
     "                       (--keystore FILE|ADDRESS | --key-file FILE) [--password-file FILE]\n"
-    "                       [--deployment FILE] [--rpc URL] [--json]\n";
+    "                       [--deployment FILE] [--rpc URL] [--l1-rpc URL] [--json]\n"
+    "  (--l1-rpc, or $LAMINA_L1_RPC: needed for an asset not in the deployment file)\n";
 static const char USAGE_WITHDRAW[] =
-    "usage: lamina withdraw --amount X [--to L1ADDRESS] [--asset eth|dev|ID] [--fee X]\n"
+    "usage: lamina withdraw --amount X [--to L1ADDRESS] [--asset eth|dev|ID|TOKEN] [--fee X]\n"
     "                       (--keystore FILE|ADDRESS | --key-file FILE) [--password-file FILE]\n"
-    "                       [--deployment FILE] [--rpc URL] [--json]\n"
+    "                       [--deployment FILE] [--rpc URL] [--l1-rpc URL] [--json]\n"
     "       lamina withdraw finalize --id N (--keystore FILE|ADDRESS | --key-file FILE)\n"
     "                       [--deployment FILE] [--rpc URL] [--l1-rpc URL] [--json]\n";
 static const char USAGE_BALANCE[] =
     "usage: lamina balance [--address A | --keystore FILE|ADDRESS | --key-file FILE]\n"
-    "                      [--deployment FILE] [--rpc URL] [--l1-rpc URL] [--json]\n";
+    "                      [--deployment FILE] [--rpc URL] [--l1-rpc URL] [--json]\n"
+    "  (--l1-rpc, or $LAMINA_L1_RPC, also names the tokens beyond the deployment file)\n";
 static const char USAGE_TX[] = "usage: lamina tx status HASH [--rpc URL] [--json]\n";
 
 static lm_code load_deployment(lm_deployment *d, const cw_opts *o, lm_err *err)
@@ -47,6 +49,14 @@ static lm_code load_deployment(lm_deployment *d, const cw_opts *o, lm_err *err)
     if (rc != LM_OK)
         lm_err_wrap(err, rc, "the deployment file (--deployment)");
     return rc;
+}
+
+/* The unit of an asset as decimal text (a static buffer: one use at a time). */
+static const char *unit_text(const cw_asset_info *ai)
+{
+    static char dec[LM_U256_DEC_BUF];
+    lm_u256_to_dec(dec, &ai->fmt.unit);
+    return dec;
 }
 
 /* ---- deposit ------------------------------------------------------------------ */
@@ -61,14 +71,15 @@ int cmd_deposit(int argc, char **argv)
     const char *cmd = "deposit";
     lm_err err;
     lm_deployment d;
-    uint32_t asset;
-    lm_asset_fmt fmt;
-    const uint8_t *token;
+    cw_asset_info ai;
     uint64_t units;
     lm_u256 base;
-    if (load_deployment(&d, &o, &err) != LM_OK || cw_asset(&asset, &fmt, &token, &o, &d, &err) != LM_OK ||
-        lm_amount_parse(&units, &base, o.amount, strlen(o.amount), &fmt, &err) != LM_OK)
+    if (load_deployment(&d, &o, &err) != LM_OK ||
+        cw_asset_resolve(&ai, o.asset, &d, o.l1_rpc, &err) != LM_OK ||
+        lm_amount_parse(&units, &base, o.amount, strlen(o.amount), &ai.fmt, &err) != LM_OK)
         return cw_fail(cmd, &err);
+    const uint32_t asset = ai.id;
+    const uint8_t *token = ai.is_token ? ai.token : NULL;
     if (units == 0) {
         fprintf(stderr, "lamina deposit: the amount must be above zero\n");
         return 2;
@@ -98,9 +109,9 @@ int cmd_deposit(int argc, char **argv)
     int status = 1;
     lm_l1_receipt rcpt;
     memset(&rcpt, 0, sizeof rcpt);
-    char name_buf[24], amount_text[LM_AMOUNT_TEXT_MAX], from_text[43], to_text[43];
-    const char *name = cw_asset_name(name_buf, asset, &d);
-    if (lm_amount_format(amount_text, sizeof amount_text, units, &fmt, &err) != LM_OK)
+    char amount_text[LM_AMOUNT_TEXT_MAX], from_text[43], to_text[43], tok_text[43];
+    const char *name = ai.name;
+    if (lm_amount_format(amount_text, sizeof amount_text, units, &ai.fmt, &err) != LM_OK)
         goto out;
     if (s.chain_id != d.l1_chain_id) {
         lm_err_set(&err, LM_EINVAL, "%s is chain %llu, the deployment is on chain %llu", o.l1_rpc,
@@ -110,6 +121,9 @@ int cmd_deposit(int argc, char **argv)
     if (!o.json) {
         printf("depositing %s %s from %s (L1) to %s (L2)\n", amount_text, name,
                cw_addr_text(from_text, me.b), cw_addr_text(to_text, to.b));
+        if (ai.from_l1)
+            printf("asset %u: token %s, unit %s base units, %u decimals (read from the Bridge)\n",
+                   asset, cw_addr_text(tok_text, ai.token), unit_text(&ai), ai.fmt.decimals);
         printf(token ? "sending approve and depositERC20 to the Bridge, waiting for L1...\n"
                      : "sending depositETH to the Bridge, waiting for L1...\n");
         fflush(stdout);
@@ -138,6 +152,8 @@ int cmd_deposit(int argc, char **argv)
         json_object_set_new(j, "from", json_string(cw_addr_text(from_text, me.b)));
         json_object_set_new(j, "to", json_string(cw_addr_text(to_text, to.b)));
         json_object_set_new(j, "asset", json_integer(asset));
+        json_object_set_new(j, "symbol", json_string(ai.name));
+        json_object_set_new(j, "token", token ? json_string(cw_addr_text(tok_text, token)) : json_null());
         json_object_set_new(j, "amount", json_string(amount_text));
         json_object_set_new(j, "units", lm_rpcd_json_qty(units));
         json_object_set_new(j, "messageIndex", have_index ? lm_rpcd_json_qty(index) : json_null());
@@ -168,13 +184,15 @@ static int send_l2(lm_tx_type type, const cw_opts *o, const char *cmd)
 {
     lm_err err;
     lm_deployment d;
-    uint32_t asset;
-    lm_asset_fmt fmt;
+    cw_asset_info ai;
     uint64_t amount, fee = 0;
-    if (load_deployment(&d, o, &err) != LM_OK || cw_asset(&asset, &fmt, NULL, o, &d, &err) != LM_OK ||
-        lm_amount_parse(&amount, NULL, o->amount, strlen(o->amount), &fmt, &err) != LM_OK ||
-        (o->fee && lm_amount_parse(&fee, NULL, o->fee, strlen(o->fee), &fmt, &err) != LM_OK))
+    /* an asset beyond the deployment file needs L1, named explicitly (no default endpoint) */
+    if (load_deployment(&d, o, &err) != LM_OK ||
+        cw_asset_resolve(&ai, o->asset, &d, o->l1_rpc_explicit ? o->l1_rpc : NULL, &err) != LM_OK ||
+        lm_amount_parse(&amount, NULL, o->amount, strlen(o->amount), &ai.fmt, &err) != LM_OK ||
+        (o->fee && lm_amount_parse(&fee, NULL, o->fee, strlen(o->fee), &ai.fmt, &err) != LM_OK))
         return cw_fail(cmd, &err);
+    const uint32_t asset = ai.id;
     if (amount == 0) {
         fprintf(stderr, "lamina %s: the amount must be above zero\n", cmd);
         return 2;
@@ -246,9 +264,9 @@ static int send_l2(lm_tx_type type, const cw_opts *o, const char *cmd)
     lm_tx_hash(hash, &tx);
     lm_hex_encode(wire_hex, wire, sizeof wire, true);
     lm_hex_encode(hash_hex, hash, 32, true);
-    char amount_text[LM_AMOUNT_TEXT_MAX], name_buf[24];
-    const char *name = cw_asset_name(name_buf, asset, &d);
-    if (lm_amount_format(amount_text, sizeof amount_text, amount, &fmt, &err) != LM_OK)
+    char amount_text[LM_AMOUNT_TEXT_MAX], name[LM_ERC20_SYMBOL_MAX + 24];
+    snprintf(name, sizeof name, ai.from_l1 ? "%s (asset %u)" : "%s", ai.name, ai.id);
+    if (lm_amount_format(amount_text, sizeof amount_text, amount, &ai.fmt, &err) != LM_OK)
         goto out;
     if (!o->json) {
         printf("%s %s %s from %s to %s%s (nonce %llu)\n", cmd, amount_text, name, me_text, to_text,
@@ -277,6 +295,8 @@ static int send_l2(lm_tx_type type, const cw_opts *o, const char *cmd)
         json_object_set_new(j, "block", lm_rpcd_json_qty(block));
         json_object_set_new(j, "position", lm_rpcd_json_qty(position));
         json_object_set_new(j, "nonce", lm_rpcd_json_qty(tx.nonce));
+        json_object_set_new(j, "asset", json_integer(asset));
+        json_object_set_new(j, "amount", json_string(amount_text));
         cw_print_json(j);
     } else {
         printf("included in L2 block %llu at position %llu (soft confirmation: durable on the "
@@ -298,7 +318,8 @@ out:
 int cmd_transfer(int argc, char **argv)
 {
     cw_opts o;
-    if (!cw_opts_parse(&o, argc, argv, 1, ACT_OPTS " --rpc --amount --asset --to --fee", "transfer") ||
+    if (!cw_opts_parse(&o, argc, argv, 1, ACT_OPTS " --rpc --l1-rpc --amount --asset --to --fee",
+                       "transfer") ||
         o.n_positional || !o.amount || !o.to)
         return usage_of(USAGE_TRANSFER);
     cw_opts_defaults(&o);
@@ -411,7 +432,8 @@ int cmd_withdraw(int argc, char **argv)
         cw_opts_defaults(&o);
         return withdraw_finalize(&o);
     }
-    if (!cw_opts_parse(&o, argc, argv, 1, ACT_OPTS " --rpc --amount --asset --to --fee", "withdraw") ||
+    if (!cw_opts_parse(&o, argc, argv, 1, ACT_OPTS " --rpc --l1-rpc --amount --asset --to --fee",
+                       "withdraw") ||
         o.n_positional || !o.amount)
         return usage_of(USAGE_WITHDRAW);
     cw_opts_defaults(&o);
@@ -469,22 +491,56 @@ int cmd_balance(int argc, char **argv)
         json_t *l2 = out ? json_object() : NULL;
         if (!out)
             printf("  L2 (%s)%s\n", o.rpc, exists ? "" : ": no account yet");
+        /* with an L1 endpoint named, assets beyond the deployment file are
+         * named and scaled as the Bridge and their token say */
+        lm_rpc l1;
+        bool l1_open = false, l1_tried = false;
         for (uint32_t a = 0; a < LM_MAX_ASSETS && exists; a++) {
             if (acc.balance[a] == 0 && a != 0)
                 continue;
+            cw_asset_info ai;
+            bool known = false;
+            if (have_d) {
+                if (!l1_tried && o.l1_rpc_explicit && cw_asset_by_id(&ai, a, &d, NULL, NULL) != LM_OK) {
+                    l1_tried = true;
+                    if (cw_l1_open(&l1, o.l1_rpc, &d, &err) == LM_OK)
+                        l1_open = true;
+                    else
+                        fprintf(stderr, "lamina balance: token names: %s\n", err.msg);
+                }
+                lm_err why;
+                known = cw_asset_by_id(&ai, a, &d, l1_open ? &l1 : NULL, &why) == LM_OK;
+                if (!known && l1_open)
+                    fprintf(stderr, "lamina balance: asset %u: %s\n", a, why.msg);
+            }
             lm_asset_fmt fmt;
-            cw_asset_fmt_of(&fmt, a, have_d ? &d : NULL);
-            char text[LM_AMOUNT_TEXT_MAX], name_buf[24], key[12];
+            if (known)
+                fmt = ai.fmt;
+            else
+                cw_asset_fmt_of(&fmt, a, NULL); /* whole L2 units */
+            char text[LM_AMOUNT_TEXT_MAX], name_buf[24], key[12], tok[43];
             if (lm_amount_format(text, sizeof text, acc.balance[a], &fmt, &err) != LM_OK)
                 continue;
+            const char *name = known ? ai.name : cw_asset_name(name_buf, a, NULL);
             if (l2) {
                 snprintf(key, sizeof key, "%u", a);
-                json_object_set_new(l2, key, json_pack("{s:s,s:o}", "amount", text, "units",
-                                                       lm_rpcd_json_qty(acc.balance[a])));
+                json_t *e = json_pack("{s:s,s:o}", "amount", text, "units",
+                                      lm_rpcd_json_qty(acc.balance[a]));
+                if (known) {
+                    json_object_set_new(e, "symbol", json_string(ai.name));
+                    json_object_set_new(e, "token", ai.is_token ? json_string(cw_addr_text(tok, ai.token))
+                                                                : json_null());
+                    json_object_set_new(e, "decimals", json_integer(ai.fmt.decimals));
+                }
+                json_object_set_new(l2, key, e);
+            } else if (known && ai.from_l1) {
+                printf("    %-8s %s (asset %u, token %s)\n", name, text, a, cw_addr_text(tok, ai.token));
             } else {
-                printf("    %-8s %s\n", cw_asset_name(name_buf, a, have_d ? &d : NULL), text);
+                printf("    %-8s %s\n", name, text);
             }
         }
+        if (l1_open)
+            lm_rpc_free(&l1);
         if (l2) {
             json_object_set_new(out, "l2", l2);
             json_object_set_new(out, "l2Account", exists ? lm_rpcd_json_qty(index) : json_null());

@@ -15,11 +15,12 @@ static int usage(FILE *f)
             "  devnet     start a local devnet: anvil (L1) with Lamina's contracts\n"
             "  deploy     deploy Lamina's contracts to an Ethereum endpoint\n"
             "  wallet     encrypted keys: wallet new | import | list\n"
-            "  deposit    deposit ETH or a token from L1 to L2\n"
+            "  deposit    deposit ETH or a registered ERC-20 from L1 to L2\n"
             "  transfer   send an L2 transfer\n"
             "  withdraw   withdraw from L2 to L1; withdraw finalize claims it on L1\n"
             "  balance    L2 and L1 balances of an account\n"
             "  tx         tx status HASH: an L2 transaction's status\n"
+            "  token      the Bridge's assets: token list | token register\n"
             "  node       run the sequencer; node --follow derives the chain from L1 alone\n"
             "  help       this text\n");
     return f == stdout ? 0 : 2;
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     } user_cmds[] = {
         {"wallet", cmd_wallet},     {"deposit", cmd_deposit}, {"transfer", cmd_transfer},
         {"withdraw", cmd_withdraw}, {"balance", cmd_balance}, {"tx", cmd_tx},
+        {"token", cmd_token},
     };
     for (size_t i = 0; i < sizeof user_cmds / sizeof user_cmds[0]; i++)
         if (strcmp(cmd, user_cmds[i].name) == 0)

@@ -27,7 +27,8 @@ static bool value_slot(cw_opts *o, const char *name, const char ***slot)
         {"--rpc", &o->rpc},               {"--amount", &o->amount},
         {"--fee", &o->fee},               {"--asset", &o->asset},
         {"--to", &o->to},                 {"--address", &o->address},
-        {"--id", &o->id},
+        {"--id", &o->id},                 {"--token", &o->token},
+        {"--unit", &o->unit},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strcmp(table[i].name, name) == 0) {
@@ -91,8 +92,10 @@ void cw_opts_defaults(cw_opts *o)
         o->deployment = CLI_DEFAULT_DEPLOYMENT;
     if (!o->rpc)
         o->rpc = getenv("LAMINA_RPC") ? getenv("LAMINA_RPC") : CLI_DEFAULT_NODE_RPC;
+    const char *l1_env = getenv("LAMINA_L1_RPC");
+    o->l1_rpc_explicit = o->l1_rpc || (l1_env && *l1_env);
     if (!o->l1_rpc)
-        o->l1_rpc = getenv("LAMINA_L1_RPC") ? getenv("LAMINA_L1_RPC") : CLI_DEFAULT_L1_RPC;
+        o->l1_rpc = l1_env && *l1_env ? l1_env : CLI_DEFAULT_L1_RPC;
     if (!o->dir) {
         const char *env = getenv("LAMINA_KEYSTORE"), *home = getenv("HOME");
         if (env && *env)
@@ -354,29 +357,174 @@ const char *cw_asset_name(char buf[24], uint32_t id, const lm_deployment *d)
     return buf;
 }
 
-lm_code cw_asset(uint32_t *id, lm_asset_fmt *fmt, const uint8_t **token, const cw_opts *o,
-                 const lm_deployment *d, lm_err *err)
+/* ETH or the deployment's devnet token: known without L1. */
+static bool asset_offline(cw_asset_info *out, uint32_t id, const lm_deployment *d)
 {
-    const char *a = o->asset ? o->asset : "eth";
-    uint64_t v;
-    if (strcmp(a, "eth") == 0 || strcmp(a, "ETH") == 0)
+    memset(out, 0, sizeof *out);
+    out->id = id;
+    if (id == 0) {
+        lm_asset_fmt_eth(&out->fmt);
+        snprintf(out->name, sizeof out->name, "ETH");
+        return true;
+    }
+    if (d && d->has_dev_token && id == d->dev_token_asset_id) {
+        cw_asset_fmt_of(&out->fmt, id, d);
+        out->is_token = true;
+        memcpy(out->token, d->dev_token, 20);
+        snprintf(out->name, sizeof out->name, "ldUSD");
+        return true;
+    }
+    return false;
+}
+
+lm_code cw_l1_open(lm_rpc *rpc, const char *url, const lm_deployment *d, lm_err *err)
+{
+    lm_code rc = lm_rpc_init(rpc, url, NULL, err);
+    if (rc != LM_OK)
+        return lm_err_wrap(err, rc, url);
+    uint64_t chain;
+    rc = lm_rpc_chain_id(rpc, &chain, err);
+    if (rc != LM_OK)
+        lm_err_wrap(err, rc, url);
+    else if (chain != d->l1_chain_id)
+        rc = lm_err_set(err, LM_EINVAL, "%s is chain %llu, the deployment is on chain %llu", url,
+                        (unsigned long long)chain, (unsigned long long)d->l1_chain_id);
+    if (rc != LM_OK)
+        lm_rpc_free(rpc);
+    return rc;
+}
+
+static lm_code refuse_high_id(uint64_t id, lm_err *err)
+{
+    /* docs/l2-protocol.md: the L2 holds balances of the first LM_MAX_ASSETS
+     * asset ids; a deposit of a higher one is refunded, never credited. */
+    return lm_err_set(err, LM_EINVAL,
+                      "asset %llu: the L2 holds balances of asset ids 0..%d only (a deposit of it "
+                      "would be refunded on L1)",
+                      (unsigned long long)id, LM_MAX_ASSETS - 1);
+}
+
+lm_code cw_asset_by_id(cw_asset_info *out, uint32_t id, const lm_deployment *d, lm_rpc *l1,
+                       lm_err *err)
+{
+    if (asset_offline(out, id, d))
+        return LM_OK;
+    if (id >= LM_MAX_ASSETS)
+        return refuse_high_id(id, err);
+    if (!l1)
+        return lm_err_set(err, LM_EINVAL,
+                          "asset %u is not in the deployment file: pass --l1-rpc URL (or set "
+                          "LAMINA_L1_RPC) to read it from the Bridge", id);
+    uint64_t count;
+    lm_code rc = lm_bridge_asset_count(l1, d, &count, err);
+    if (rc != LM_OK)
+        return lm_err_wrap(err, rc, "the Bridge");
+    if (id >= count)
+        return lm_err_set(err, LM_ENOTFOUND,
+                          "asset %u is not registered on the Bridge (assetCount is %llu: ids 0..%llu)",
+                          id, (unsigned long long)count, (unsigned long long)count - 1);
+    lm_u256 unit;
+    if ((rc = lm_bridge_asset(l1, d, id, out->token, &unit, err)) != LM_OK)
+        return lm_err_wrap(err, rc, "the Bridge");
+    char tok[LM_ADDRESS_TEXT_LEN + 1];
+    cw_addr_text(tok, out->token);
+    if (lm_u256_is_zero(&unit))
+        return lm_err_set(err, LM_EPROTO, "asset %u (%s): the Bridge says its unit is 0", id, tok);
+    unsigned decimals;
+    lm_err why;
+    if (lm_erc20_decimals(l1, out->token, &decimals, &why) != LM_OK)
+        return lm_err_set(err, LM_EINVAL,
+                          "asset %u (token %s): decimals() failed, so its amounts cannot be written: %s",
+                          id, tok, why.msg);
+    if (decimals > 77)
+        return lm_err_set(err, LM_EINVAL,
+                          "asset %u (token %s): %u decimals, more than the 77 a 256-bit amount holds",
+                          id, tok, decimals);
+    out->is_token = true;
+    out->from_l1 = true;
+    out->fmt.decimals = decimals;
+    out->fmt.unit = unit;
+    /* a symbol is optional and not unique: the address stands in for it */
+    if (lm_erc20_symbol(l1, out->token, out->name, NULL) != LM_OK)
+        snprintf(out->name, sizeof out->name, "%s", tok);
+    return LM_OK;
+}
+
+lm_code cw_asset_resolve(cw_asset_info *out, const char *text, const lm_deployment *d,
+                         const char *l1_url, lm_err *err)
+{
+    const char *a = text ? text : "eth";
+    uint64_t v = 0;
+    lm_address tok;
+    bool by_token = false;
+    if (strcmp(a, "eth") == 0 || strcmp(a, "ETH") == 0) {
         v = 0;
-    else if (strcmp(a, "dev") == 0 || strcmp(a, "ldUSD") == 0 || strcmp(a, "ldusd") == 0) {
+    } else if (strcmp(a, "dev") == 0 || strcmp(a, "ldUSD") == 0 || strcmp(a, "ldusd") == 0) {
         if (!d->has_dev_token)
             return lm_err_set(err, LM_EINVAL, "the deployment has no devnet token");
         v = d->dev_token_asset_id;
-    } else if (!cli_parse_u64(a, &v) || v >= LM_MAX_ASSETS)
-        return lm_err_set(err, LM_EINVAL, "--asset: eth, dev, or an asset id 0..%d",
-                          LM_MAX_ASSETS - 1);
-    if (v != 0 && !(d->has_dev_token && v == d->dev_token_asset_id))
+    } else if (cli_parse_u64(a, &v)) {
+        if (v >= LM_MAX_ASSETS)
+            return refuse_high_id(v, err);
+    } else if (a[0] == '0' && (a[1] == 'x' || a[1] == 'X') &&
+               lm_address_parse(&tok, a, strlen(a), NULL) == LM_OK) {
+        by_token = true;
+        if (d->has_dev_token && memcmp(tok.b, d->dev_token, 20) == 0) {
+            by_token = false;
+            v = d->dev_token_asset_id;
+        }
+    } else {
         return lm_err_set(err, LM_EINVAL,
-                          "asset %llu is not in the deployment file: this wallet knows ETH (0)%s",
-                          (unsigned long long)v, d->has_dev_token ? " and the devnet token" : "");
-    *id = (uint32_t)v;
-    cw_asset_fmt_of(fmt, *id, d);
-    if (token)
-        *token = v == 0 ? NULL : d->dev_token;
-    return LM_OK;
+                          "--asset: eth, dev, an asset id 0..%d or a token address (0x + 40 hex "
+                          "digits, EIP-55 checksum if mixed case)", LM_MAX_ASSETS - 1);
+    }
+    if (!by_token && asset_offline(out, (uint32_t)v, d))
+        return LM_OK;
+    if (!l1_url)
+        return lm_err_set(err, LM_EINVAL,
+                          "asset %s is not in the deployment file: pass --l1-rpc URL (or set "
+                          "LAMINA_L1_RPC) to read it from the Bridge", a);
+    lm_rpc rpc;
+    lm_code rc = cw_l1_open(&rpc, l1_url, d, err);
+    if (rc != LM_OK)
+        return rc;
+    if (by_token) {
+        uint32_t id;
+        rc = lm_bridge_asset_id_of(&rpc, d, tok.b, &id, err);
+        if (rc == LM_ENOTFOUND) {
+            char t[LM_ADDRESS_TEXT_LEN + 1], b[LM_ADDRESS_TEXT_LEN + 1];
+            rc = lm_err_set(err, LM_ENOTFOUND, "token %s is not registered on the Bridge %s",
+                            cw_addr_text(t, tok.b), cw_addr_text(b, d->bridge));
+        } else if (rc != LM_OK) {
+            lm_err_wrap(err, rc, "the Bridge");
+        }
+        if (rc == LM_OK)
+            rc = cw_asset_by_id(out, id, d, &rpc, err);
+    } else {
+        rc = cw_asset_by_id(out, (uint32_t)v, d, &rpc, err);
+    }
+    lm_rpc_free(&rpc);
+    return rc;
+}
+
+bool cw_parse_u256(const char *s, lm_u256 *out)
+{
+    if (!s || !*s || strlen(s) > 78)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return lm_u256_from_dec(out, s, strlen(s), NULL) == LM_OK;
+}
+
+json_t *cw_json_u256(const lm_u256 *v)
+{
+    uint64_t x;
+    if (lm_u256_to_u64(&x, v) && x < (1ull << 53))
+        return json_integer((json_int_t)x);
+    char dec[LM_U256_DEC_BUF];
+    lm_u256_to_dec(dec, v);
+    return json_string(dec);
 }
 
 /* ---- the node ------------------------------------------------------------------ */

@@ -8,7 +8,9 @@
 
 #include <jansson.h>
 
+#include "lamina/abi.h"
 #include "lamina/err.h"
+#include "lamina/l1_lamina.h"
 #include "lamina/l1_rpc.h"
 #include "lamina/u256.h"
 
@@ -41,5 +43,25 @@ json_t *lm_l1j_block_id(lm_block_id id);
 /* Returns: whether hay contains needle (lower case), ignoring hay's case:
  * nodes word their error messages in many ways. */
 bool lm_l1_contains_ci(const char *hay, const char *needle);
+
+/* ---- lamina.c: contract calls, shared by the binding files ---- */
+
+/* selector(sig) ‖ enc(args), malloc'ed into *out. */
+LM_MUST_CHECK lm_code lm_l1_encode_call(uint8_t **out, size_t *out_len, const char *sig,
+                                        const lm_abi_value *args, size_t n, lm_err *err);
+/* Sends sig(args) to `to` from s with value (may be NULL) and waits for the
+ * receipt; a revert is LM_ERPC naming the contract's error. */
+LM_MUST_CHECK lm_code lm_l1_call_tx(lm_l1_signer *s, const uint8_t to[20], const lm_u256 *value,
+                                    const char *sig, const lm_abi_value *args, size_t n,
+                                    lm_l1_receipt *receipt, lm_err *err);
+/* eth_call of sig(args) at "latest"; the first 32 bytes of the answer
+ * (LM_EPROTO when shorter). */
+LM_MUST_CHECK lm_code lm_l1_view_word(lm_rpc *rpc, const uint8_t to[20], const char *sig,
+                                      const lm_abi_value *args, size_t n, uint8_t word[32],
+                                      lm_err *err);
+/* Deploys code with constructor arguments args of the tuple type ctor_types. */
+LM_MUST_CHECK lm_code lm_l1_deploy_code(lm_l1_signer *s, const lm_bytecode *code,
+                                        const char *ctor_types, const lm_abi_value *args, size_t n,
+                                        uint8_t addr[20], const char *what, lm_err *err);
 
 #endif

@@ -10,6 +10,8 @@
 #include "lamina/bytes.h"
 #include "lamina/keccak.h"
 
+#include "l1_internal.h"
+
 void lm_rollup_config_devnet(lm_rollup_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -436,4 +438,31 @@ lm_code lm_erc20_balance(lm_rpc *rpc, const uint8_t token[20], const uint8_t own
     if (rc == LM_OK)
         lm_u256_from_be32(out, w);
     return rc;
+}
+
+/* ---- for the other binding files (l1_internal.h) --------------------------- */
+
+lm_code lm_l1_encode_call(uint8_t **out, size_t *out_len, const char *sig,
+                          const lm_abi_value *args, size_t n, lm_err *err)
+{
+    return encode(out, out_len, NULL, 0, sig, args, n, err);
+}
+
+lm_code lm_l1_call_tx(lm_l1_signer *s, const uint8_t to[20], const lm_u256 *value, const char *sig,
+                      const lm_abi_value *args, size_t n, lm_l1_receipt *receipt, lm_err *err)
+{
+    return call_tx(s, to, value, sig, args, n, receipt, err);
+}
+
+lm_code lm_l1_view_word(lm_rpc *rpc, const uint8_t to[20], const char *sig,
+                        const lm_abi_value *args, size_t n, uint8_t word[32], lm_err *err)
+{
+    return view_word(rpc, to, sig, args, n, word, err);
+}
+
+lm_code lm_l1_deploy_code(lm_l1_signer *s, const lm_bytecode *code, const char *ctor_types,
+                          const lm_abi_value *args, size_t n, uint8_t addr[20], const char *what,
+                          lm_err *err)
+{
+    return deploy_one(s, code, ctor_types, args, n, addr, NULL, what, err);
 }

@@ -518,7 +518,7 @@ static void test_deposit(void **state)
     expect_fail(r, "MAC mismatch: wrong password or corrupted file");
     r = run("deposit", "--amount", "1", "--asset", "5", "--key-file", TDIR "/user.key", "--deployment",
             DEP_PATH, "--l1-rpc", W.anvil.url, NULL);
-    expect_fail(r, "not in the deployment file");
+    expect_fail(r, "asset 5 is not registered on the Bridge"); /* read from L1 */
     must(lm_rpc_block_number(&W.rpc, &from, &err), &err, "block");
     assert_true(from == end); /* nothing was sent */
 }
