@@ -13,11 +13,9 @@
  * for completeness and soundness (wrong cells, wrong statements, tampered
  * proofs, proofs for another length). */
 #include <setjmp.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +27,7 @@
 
 #include "../test_rng.h"
 #include "../poseidon2_kat.h"
+#include "../proof_file.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -315,9 +314,8 @@ static void test_chain_complete(void **state)
 
 /* The proof that tests/vectors/stark_model.py verifies with its own model
  * of the chain AIR (docs/stark.md "The hash-chain AIR"): x_0 = 0..11,
- * n = 7, blowup 8, final length 2, 6 queries, 4 grinding bits. Proofs are
- * deterministic, so the committed file must equal a fresh proof; with
- * LM_STARK_WRITE_CORPUS=1 it is rewritten instead (after a format change). */
+ * n = 7, blowup 8, final length 2, 6 queries, 4 grinding bits
+ * (tests/proof_file.h: the committed file equals a fresh proof). */
 static void test_chain_model_vector(void **state)
 {
     (void)state;
@@ -328,27 +326,7 @@ static void test_chain_model_vector(void **state)
         x0[i] = (lm_gl)i;
     lm_stark_proof p;
     prove_chain_ok(&p, xn, x0, 7, &fp, 1);
-    size_t n = lm_stark_proof_size(&p), len;
-    uint8_t *b = malloc(n), *f = malloc(n + 1);
-    assert_non_null(b);
-    assert_non_null(f);
-    assert_int_equal(lm_stark_proof_write(b, n, &len, &p, NULL), LM_OK);
-    const char *path = LM_SOURCE_DIR "/tests/vectors/stark_p2chain_n7.bin";
-    const char *wr = getenv("LM_STARK_WRITE_CORPUS");
-    bool write = wr != NULL && wr[0] == '1';
-    FILE *fh = fopen(path, write ? "wb" : "rb");
-    if (fh == NULL)
-        fail_msg("cannot open %s", path);
-    if (write) {
-        assert_int_equal(fwrite(b, 1, n, fh), n);
-    } else {
-        size_t got = fread(f, 1, n + 1, fh);
-        if (got != n || memcmp(f, b, n) != 0)
-            fail_msg("%s differs from a fresh proof (LM_STARK_WRITE_CORPUS=1 rewrites it)", path);
-    }
-    fclose(fh);
-    free(b);
-    free(f);
+    check_proof_file(&p, LM_SOURCE_DIR "/tests/vectors/stark_p2chain_n7.bin");
     lm_stark_proof_free(&p);
 }
 

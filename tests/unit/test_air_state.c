@@ -11,11 +11,9 @@
  * the proofs it makes of them when told not to check fail verification;
  * tampered proof bytes are rejected. */
 #include <setjmp.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +21,8 @@
 
 #include "lamina/air_state.h"
 #include "lamina/state_tree.h"
+
+#include "../proof_file.h"
 
 typedef lm_gl sibs_t[LM_STATEAIR_DEPTH][LM_P2_DIGEST];
 
@@ -194,35 +194,6 @@ static void test_commit_known_answer(void **state)
     assert_memory_equal(c, c2, sizeof c);
 }
 
-/* The proof tests/vectors/stark_model.py verifies with its own model of
- * this AIR: proofs are deterministic, so the committed file must equal a
- * fresh proof; LM_STARK_WRITE_CORPUS=1 rewrites it (after a format change). */
-static void check_model_vector(const lm_stark_proof *p, const char *name)
-{
-    size_t n = lm_stark_proof_size(p), len;
-    uint8_t *b = malloc(n), *f = malloc(n + 1);
-    assert_non_null(b);
-    assert_non_null(f);
-    assert_int_equal(lm_stark_proof_write(b, n, &len, p, NULL), LM_OK);
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/vectors/%s", LM_SOURCE_DIR, name);
-    const char *wr = getenv("LM_STARK_WRITE_CORPUS");
-    bool write = wr != NULL && wr[0] == '1';
-    FILE *fh = fopen(path, write ? "wb" : "rb");
-    if (fh == NULL)
-        fail_msg("cannot open %s", path);
-    if (write) {
-        assert_int_equal(fwrite(b, 1, n, fh), n);
-    } else {
-        size_t got = fread(f, 1, n + 1, fh);
-        if (got != n || memcmp(f, b, n) != 0)
-            fail_msg("%s differs from a fresh proof (LM_STARK_WRITE_CORPUS=1 rewrites it)", path);
-    }
-    fclose(fh);
-    free(b);
-    free(f);
-}
-
 /* An empty tree; leaf 2^32 - 1 becomes (1,2,3,4), then leaf 6 (9,9,9,9).
  * Roots from tests/vectors/state_tree_model.py: root({0xffffffff: [1,2,3,4]})
  * and root({0xffffffff: [1,2,3,4], 6: [9,9,9,9]}); Z_32 for the empty tree.
@@ -255,7 +226,8 @@ static void test_far_leaf_known_answer(void **state)
     assert_memory_equal(st.new_root, b2, sizeof b2);
     assert_int_equal(st.n_updates, 2);
     verify_ok(&p, &st);
-    check_model_vector(&p, "stark_state_far_leaf_n2.bin"); /* with FP */
+    /* the proof tests/vectors/stark_model.py verifies with its own model */
+    check_proof_file(&p, LM_SOURCE_DIR "/tests/vectors/stark_state_far_leaf_n2.bin"); /* with FP */
     lm_stark_proof_free(&p);
     b.n = 1;
     prove_ok(&b, &p, &st);
