@@ -105,6 +105,9 @@ lm_code cw_asset_resolve(cw_asset_info *out, const char *text, const lm_deployme
 lm_code cw_asset_by_id(cw_asset_info *out, uint32_t id, const lm_deployment *d, lm_rpc *l1,
                        lm_err *err);
 
+/* Loads o->deployment; an error names --deployment. */
+lm_code cw_load_deployment(lm_deployment *d, const cw_opts *o, lm_err *err);
+
 /* Opens a client on url and checks that it is the deployment's L1 chain. */
 lm_code cw_l1_open(lm_rpc *rpc, const char *url, const lm_deployment *d, lm_err *err);
 

@@ -55,13 +55,9 @@ static int token_list(const cw_opts *o)
     const char *cmd = "token list";
     lm_err err;
     lm_deployment d;
-    lm_code rc = lm_deployment_load(&d, o->deployment, &err);
-    if (rc != LM_OK) {
-        lm_err_wrap(&err, rc, "the deployment file (--deployment)");
-        return cw_fail(cmd, &err);
-    }
+    lm_code rc;
     lm_rpc rpc;
-    if (cw_l1_open(&rpc, o->l1_rpc, &d, &err) != LM_OK)
+    if (cw_load_deployment(&d, o, &err) != LM_OK || cw_l1_open(&rpc, o->l1_rpc, &d, &err) != LM_OK)
         return cw_fail(cmd, &err);
     uint64_t count;
     if ((rc = lm_bridge_asset_count(&rpc, &d, &count, &err)) != LM_OK) {
@@ -187,13 +183,9 @@ static int token_register(const cw_opts *o)
         return 2;
     }
     lm_deployment d;
-    lm_code rc = lm_deployment_load(&d, o->deployment, &err);
-    if (rc != LM_OK) {
-        lm_err_wrap(&err, rc, "the deployment file (--deployment)");
-        return cw_fail(cmd, &err);
-    }
+    lm_code rc;
     lm_rpc rpc;
-    if (cw_l1_open(&rpc, o->l1_rpc, &d, &err) != LM_OK)
+    if (cw_load_deployment(&d, o, &err) != LM_OK || cw_l1_open(&rpc, o->l1_rpc, &d, &err) != LM_OK)
         return cw_fail(cmd, &err);
     int status = 1;
     lm_seckey key;

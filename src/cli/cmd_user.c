@@ -43,14 +43,6 @@ static const char USAGE_BALANCE[] =
     "  (--l1-rpc, or $LAMINA_L1_RPC, also names the tokens beyond the deployment file)\n";
 static const char USAGE_TX[] = "usage: lamina tx status HASH [--rpc URL] [--json]\n";
 
-static lm_code load_deployment(lm_deployment *d, const cw_opts *o, lm_err *err)
-{
-    lm_code rc = lm_deployment_load(d, o->deployment, err);
-    if (rc != LM_OK)
-        lm_err_wrap(err, rc, "the deployment file (--deployment)");
-    return rc;
-}
-
 /* The unit of an asset as decimal text (a static buffer: one use at a time). */
 static const char *unit_text(const cw_asset_info *ai)
 {
@@ -74,7 +66,7 @@ int cmd_deposit(int argc, char **argv)
     cw_asset_info ai;
     uint64_t units;
     lm_u256 base;
-    if (load_deployment(&d, &o, &err) != LM_OK ||
+    if (cw_load_deployment(&d, &o, &err) != LM_OK ||
         cw_asset_resolve(&ai, o.asset, &d, o.l1_rpc, &err) != LM_OK ||
         lm_amount_parse(&units, &base, o.amount, strlen(o.amount), &ai.fmt, &err) != LM_OK)
         return cw_fail(cmd, &err);
@@ -187,7 +179,7 @@ static int send_l2(lm_tx_type type, const cw_opts *o, const char *cmd)
     cw_asset_info ai;
     uint64_t amount, fee = 0;
     /* an asset beyond the deployment file needs L1, named explicitly (no default endpoint) */
-    if (load_deployment(&d, o, &err) != LM_OK ||
+    if (cw_load_deployment(&d, o, &err) != LM_OK ||
         cw_asset_resolve(&ai, o->asset, &d, o->l1_rpc_explicit ? o->l1_rpc : NULL, &err) != LM_OK ||
         lm_amount_parse(&amount, NULL, o->amount, strlen(o->amount), &ai.fmt, &err) != LM_OK ||
         (o->fee && lm_amount_parse(&fee, NULL, o->fee, strlen(o->fee), &ai.fmt, &err) != LM_OK))
@@ -336,7 +328,7 @@ static int withdraw_finalize(const cw_opts *o)
         fprintf(stderr, "lamina %s: --id: a withdrawal id (a number)\n", cmd);
         return 2;
     }
-    if (load_deployment(&d, o, &err) != LM_OK)
+    if (cw_load_deployment(&d, o, &err) != LM_OK)
         return cw_fail(cmd, &err);
     lm_rpc node, l1;
     if (lm_rpc_init(&node, o->rpc, NULL, &err) != LM_OK)

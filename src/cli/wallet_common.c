@@ -377,6 +377,14 @@ static bool asset_offline(cw_asset_info *out, uint32_t id, const lm_deployment *
     return false;
 }
 
+lm_code cw_load_deployment(lm_deployment *d, const cw_opts *o, lm_err *err)
+{
+    lm_code rc = lm_deployment_load(d, o->deployment, err);
+    if (rc != LM_OK)
+        lm_err_wrap(err, rc, "the deployment file (--deployment)");
+    return rc;
+}
+
 lm_code cw_l1_open(lm_rpc *rpc, const char *url, const lm_deployment *d, lm_err *err)
 {
     lm_code rc = lm_rpc_init(rpc, url, NULL, err);
