@@ -168,7 +168,9 @@ static double run_load(load *ls, double *p50, double *p99, double *busy, double 
     double el = bench_now() - t0, tot1 = 0;
     double b1 = cpu_busy_jiffies(&tot1);
     *cpu = self_cpu() - s0;
-    *busy = tot1 > 0 ? (b1 - c0) / (el * (double)sysconf(_SC_CLK_TCK) * (double)sysconf(_SC_NPROCESSORS_ONLN)) : 0;
+    *busy = tot1 > 0 ? (b1 - c0) / (el * (double)sysconf(_SC_CLK_TCK) *
+                                    (double)sysconf(_SC_NPROCESSORS_ONLN))
+                     : 0;
     double *all = malloc((size_t)n * sizeof *all);
     int k = 0;
     for (int i = 0; i < THREADS; i++)

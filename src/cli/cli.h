@@ -17,7 +17,7 @@ int cmd_transfer(int argc, char **argv);
 int cmd_withdraw(int argc, char **argv);
 int cmd_balance(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
-int cmd_token(int argc, char **argv); /* cmd_token.c: token list | token register */
+int cmd_token(int argc, char **argv);  /* cmd_token.c: token list | token register */
 int cmd_follow(int argc, char **argv); /* cmd_node.c: lamina node --follow */
 int cmd_sequencer(int argc, char **argv);
 

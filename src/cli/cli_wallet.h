@@ -82,10 +82,10 @@ lm_code cw_account_address(lm_address *addr, const cw_opts *o, lm_err *err);
 /* An asset as the wallet parses and shows its amounts (docs/wallet.md §2). */
 typedef struct cw_asset_info {
     uint32_t id;
-    lm_asset_fmt fmt;      /* the token's decimals and the Bridge's unit */
-    bool is_token;         /* false: ETH (asset 0) */
-    uint8_t token[20];     /* the ERC-20 contract (is_token) */
-    bool from_l1;          /* read from the Bridge, not the deployment file */
+    lm_asset_fmt fmt;                   /* the token's decimals and the Bridge's unit */
+    bool is_token;                      /* false: ETH (asset 0) */
+    uint8_t token[20];                  /* the ERC-20 contract (is_token) */
+    bool from_l1;                       /* read from the Bridge, not the deployment file */
     char name[LM_ERC20_SYMBOL_MAX + 1]; /* "ETH", "ldUSD", the token's symbol,
                                            else its address */
 } cw_asset_info;

@@ -145,7 +145,8 @@ int cmd_deposit(int argc, char **argv)
         json_object_set_new(j, "to", json_string(cw_addr_text(to_text, to.b)));
         json_object_set_new(j, "asset", json_integer(asset));
         json_object_set_new(j, "symbol", json_string(ai.name));
-        json_object_set_new(j, "token", token ? json_string(cw_addr_text(tok_text, token)) : json_null());
+        json_object_set_new(j, "token",
+                            token ? json_string(cw_addr_text(tok_text, token)) : json_null());
         json_object_set_new(j, "amount", json_string(amount_text));
         json_object_set_new(j, "units", lm_rpcd_json_qty(units));
         json_object_set_new(j, "messageIndex", have_index ? lm_rpcd_json_qty(index) : json_null());
@@ -493,7 +494,8 @@ int cmd_balance(int argc, char **argv)
             cw_asset_info ai;
             bool known = false;
             if (have_d) {
-                if (!l1_tried && o.l1_rpc_explicit && cw_asset_by_id(&ai, a, &d, NULL, NULL) != LM_OK) {
+                if (!l1_tried && o.l1_rpc_explicit &&
+                    cw_asset_by_id(&ai, a, &d, NULL, NULL) != LM_OK) {
                     l1_tried = true;
                     if (cw_l1_open(&l1, o.l1_rpc, &d, &err) == LM_OK)
                         l1_open = true;
@@ -520,13 +522,15 @@ int cmd_balance(int argc, char **argv)
                                       lm_rpcd_json_qty(acc.balance[a]));
                 if (known) {
                     json_object_set_new(e, "symbol", json_string(ai.name));
-                    json_object_set_new(e, "token", ai.is_token ? json_string(cw_addr_text(tok, ai.token))
-                                                                : json_null());
+                    json_object_set_new(e, "token",
+                                        ai.is_token ? json_string(cw_addr_text(tok, ai.token))
+                                                    : json_null());
                     json_object_set_new(e, "decimals", json_integer(ai.fmt.decimals));
                 }
                 json_object_set_new(l2, key, e);
             } else if (known && ai.from_l1) {
-                printf("    %-8s %s (asset %u, token %s)\n", name, text, a, cw_addr_text(tok, ai.token));
+                printf("    %-8s %s (asset %u, token %s)\n", name, text, a,
+                       cw_addr_text(tok, ai.token));
             } else {
                 printf("    %-8s %s\n", name, text);
             }

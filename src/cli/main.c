@@ -7,22 +7,21 @@
 
 static int usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lamina <command> [options]\n"
-            "\n"
-            "commands:\n"
-            "  version    print the version\n"
-            "  devnet     start a local devnet: anvil (L1) with Lamina's contracts\n"
-            "  deploy     deploy Lamina's contracts to an Ethereum endpoint\n"
-            "  wallet     encrypted keys: wallet new | import | list\n"
-            "  deposit    deposit ETH or a registered ERC-20 from L1 to L2\n"
-            "  transfer   send an L2 transfer\n"
-            "  withdraw   withdraw from L2 to L1; withdraw finalize claims it on L1\n"
-            "  balance    L2 and L1 balances of an account\n"
-            "  tx         tx status HASH: an L2 transaction's status\n"
-            "  token      the Bridge's assets: token list | token register\n"
-            "  node       run the sequencer; node --follow derives the chain from L1 alone\n"
-            "  help       this text\n");
+    fprintf(f, "usage: lamina <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  version    print the version\n"
+               "  devnet     start a local devnet: anvil (L1) with Lamina's contracts\n"
+               "  deploy     deploy Lamina's contracts to an Ethereum endpoint\n"
+               "  wallet     encrypted keys: wallet new | import | list\n"
+               "  deposit    deposit ETH or a registered ERC-20 from L1 to L2\n"
+               "  transfer   send an L2 transfer\n"
+               "  withdraw   withdraw from L2 to L1; withdraw finalize claims it on L1\n"
+               "  balance    L2 and L1 balances of an account\n"
+               "  tx         tx status HASH: an L2 transaction's status\n"
+               "  token      the Bridge's assets: token list | token register\n"
+               "  node       run the sequencer; node --follow derives the chain from L1 alone\n"
+               "  help       this text\n");
     return f == stdout ? 0 : 2;
 }
 

@@ -21,13 +21,20 @@ static bool value_slot(cw_opts *o, const char *name, const char ***slot)
         const char *name;
         const char **field;
     } table[] = {
-        {"--keystore", &o->keystore},     {"--key-file", &o->key_file},
-        {"--password-file", &o->password_file}, {"--dir", &o->dir},
-        {"--deployment", &o->deployment}, {"--l1-rpc", &o->l1_rpc},
-        {"--rpc", &o->rpc},               {"--amount", &o->amount},
-        {"--fee", &o->fee},               {"--asset", &o->asset},
-        {"--to", &o->to},                 {"--address", &o->address},
-        {"--id", &o->id},                 {"--token", &o->token},
+        {"--keystore", &o->keystore},
+        {"--key-file", &o->key_file},
+        {"--password-file", &o->password_file},
+        {"--dir", &o->dir},
+        {"--deployment", &o->deployment},
+        {"--l1-rpc", &o->l1_rpc},
+        {"--rpc", &o->rpc},
+        {"--amount", &o->amount},
+        {"--fee", &o->fee},
+        {"--asset", &o->asset},
+        {"--to", &o->to},
+        {"--address", &o->address},
+        {"--id", &o->id},
+        {"--token", &o->token},
         {"--unit", &o->unit},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
@@ -422,15 +429,17 @@ lm_code cw_asset_by_id(cw_asset_info *out, uint32_t id, const lm_deployment *d, 
     if (!l1)
         return lm_err_set(err, LM_EINVAL,
                           "asset %u is not in the deployment file: pass --l1-rpc URL (or set "
-                          "LAMINA_L1_RPC) to read it from the Bridge", id);
+                          "LAMINA_L1_RPC) to read it from the Bridge",
+                          id);
     uint64_t count;
     lm_code rc = lm_bridge_asset_count(l1, d, &count, err);
     if (rc != LM_OK)
         return lm_err_wrap(err, rc, "the Bridge");
     if (id >= count)
-        return lm_err_set(err, LM_ENOTFOUND,
-                          "asset %u is not registered on the Bridge (assetCount is %llu: ids 0..%llu)",
-                          id, (unsigned long long)count, (unsigned long long)count - 1);
+        return lm_err_set(
+            err, LM_ENOTFOUND,
+            "asset %u is not registered on the Bridge (assetCount is %llu: ids 0..%llu)", id,
+            (unsigned long long)count, (unsigned long long)count - 1);
     lm_u256 unit;
     if ((rc = lm_bridge_asset(l1, d, id, out->token, &unit, err)) != LM_OK)
         return lm_err_wrap(err, rc, "the Bridge");
@@ -441,13 +450,15 @@ lm_code cw_asset_by_id(cw_asset_info *out, uint32_t id, const lm_deployment *d, 
     unsigned decimals;
     lm_err why;
     if (lm_erc20_decimals(l1, out->token, &decimals, &why) != LM_OK)
-        return lm_err_set(err, LM_EINVAL,
-                          "asset %u (token %s): decimals() failed, so its amounts cannot be written: %s",
-                          id, tok, why.msg);
+        return lm_err_set(
+            err, LM_EINVAL,
+            "asset %u (token %s): decimals() failed, so its amounts cannot be written: %s", id, tok,
+            why.msg);
     if (decimals > 77)
-        return lm_err_set(err, LM_EINVAL,
-                          "asset %u (token %s): %u decimals, more than the 77 a 256-bit amount holds",
-                          id, tok, decimals);
+        return lm_err_set(
+            err, LM_EINVAL,
+            "asset %u (token %s): %u decimals, more than the 77 a 256-bit amount holds", id, tok,
+            decimals);
     out->is_token = true;
     out->from_l1 = true;
     out->fmt.decimals = decimals;
@@ -484,14 +495,16 @@ lm_code cw_asset_resolve(cw_asset_info *out, const char *text, const lm_deployme
     } else {
         return lm_err_set(err, LM_EINVAL,
                           "--asset: eth, dev, an asset id 0..%d or a token address (0x + 40 hex "
-                          "digits, EIP-55 checksum if mixed case)", LM_MAX_ASSETS - 1);
+                          "digits, EIP-55 checksum if mixed case)",
+                          LM_MAX_ASSETS - 1);
     }
     if (!by_token && asset_offline(out, (uint32_t)v, d))
         return LM_OK;
     if (!l1_url)
         return lm_err_set(err, LM_EINVAL,
                           "asset %s is not in the deployment file: pass --l1-rpc URL (or set "
-                          "LAMINA_L1_RPC) to read it from the Bridge", a);
+                          "LAMINA_L1_RPC) to read it from the Bridge",
+                          a);
     lm_rpc rpc;
     lm_code rc = cw_l1_open(&rpc, l1_url, d, err);
     if (rc != LM_OK)

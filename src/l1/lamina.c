@@ -442,8 +442,8 @@ lm_code lm_erc20_balance(lm_rpc *rpc, const uint8_t token[20], const uint8_t own
 
 /* ---- for the other binding files (l1_internal.h) --------------------------- */
 
-lm_code lm_l1_encode_call(uint8_t **out, size_t *out_len, const char *sig,
-                          const lm_abi_value *args, size_t n, lm_err *err)
+lm_code lm_l1_encode_call(uint8_t **out, size_t *out_len, const char *sig, const lm_abi_value *args,
+                          size_t n, lm_err *err)
 {
     return encode(out, out_len, NULL, 0, sig, args, n, err);
 }

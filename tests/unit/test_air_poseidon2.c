@@ -319,8 +319,8 @@ static void test_chain_complete(void **state)
 static void test_chain_model_vector(void **state)
 {
     (void)state;
-    static const lm_fri_params fp = {.log_blowup = 3, .log_final_len = 1, .num_queries = 6,
-                                     .pow_bits = 4};
+    static const lm_fri_params fp = {
+        .log_blowup = 3, .log_final_len = 1, .num_queries = 6, .pow_bits = 4};
     lm_gl x0[12], xn[12];
     for (int i = 0; i < 12; i++)
         x0[i] = (lm_gl)i;
@@ -485,10 +485,10 @@ static void test_chain_tampered_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_kat),       cmocka_unit_test(test_gadget_random),
-        cmocka_unit_test(test_gadget_every_cell),   cmocka_unit_test(test_extension_and_degree),
-        cmocka_unit_test(test_chain_shape),         cmocka_unit_test(test_chain_complete),
-        cmocka_unit_test(test_chain_wrong_cell),    cmocka_unit_test(test_chain_wrong_statement),
+        cmocka_unit_test(test_reference_kat),        cmocka_unit_test(test_gadget_random),
+        cmocka_unit_test(test_gadget_every_cell),    cmocka_unit_test(test_extension_and_degree),
+        cmocka_unit_test(test_chain_shape),          cmocka_unit_test(test_chain_complete),
+        cmocka_unit_test(test_chain_wrong_cell),     cmocka_unit_test(test_chain_wrong_statement),
         cmocka_unit_test(test_chain_tampered_bytes), cmocka_unit_test(test_chain_model_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

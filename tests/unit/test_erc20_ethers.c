@@ -37,14 +37,16 @@ static void test_symbols_against_ethers(void **state)
     assert_true(json_array_size(vectors) >= 100);
     size_t i, n_ok = 0, n_err = 0;
     json_t *v;
-    json_array_foreach(vectors, i, v) {
+    json_array_foreach(vectors, i, v)
+    {
         const char *what = json_string_value(json_object_get(v, "what"));
         const char *hex = json_string_value(json_object_get(v, "data"));
         static uint8_t data[4096];
         size_t len;
         lm_err err;
-        assert_int_equal(lm_hex_decode(data, sizeof data, &len, hex, strlen(hex),
-                                       LM_HEX_PREFIX_REQUIRED, &err), LM_OK);
+        assert_int_equal(
+            lm_hex_decode(data, sizeof data, &len, hex, strlen(hex), LM_HEX_PREFIX_REQUIRED, &err),
+            LM_OK);
         char got[LM_ERC20_SYMBOL_MAX + 1];
         lm_code rc = lm_erc20_symbol_decode(got, data, len, &err);
         const char *want_err = json_string_value(json_object_get(v, "error"));
@@ -60,8 +62,9 @@ static void test_symbols_against_ethers(void **state)
         const char *sh = json_string_value(json_object_get(v, "symbol"));
         uint8_t want[LM_ERC20_SYMBOL_MAX];
         size_t wlen;
-        assert_int_equal(lm_hex_decode(want, sizeof want, &wlen, sh, strlen(sh),
-                                       LM_HEX_PREFIX_REQUIRED, &err), LM_OK);
+        assert_int_equal(
+            lm_hex_decode(want, sizeof want, &wlen, sh, strlen(sh), LM_HEX_PREFIX_REQUIRED, &err),
+            LM_OK);
         if (strlen(got) != wlen || memcmp(got, want, wlen) != 0)
             fail_msg("%s: got \"%s\"", what, got);
         n_ok++;

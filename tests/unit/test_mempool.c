@@ -120,7 +120,8 @@ static void test_digest_and_wait(void **state)
     }
     pthread_join(t, NULL);
     assert_int_equal(w.got, 3);
-    assert_true(w.waited_ms >= 40 && w.waited_ms < 5000); /* after the third add, before the timeout */
+    assert_true(w.waited_ms >= 40 &&
+                w.waited_ms < 5000); /* after the third add, before the timeout */
     assert_int_equal(p.want, 0);
     lm_mempool_free(&p);
 }
