@@ -90,6 +90,15 @@ unsigned lm_p2air_eval(lm_gl3 *out, const lm_gl3 *row);
  * Returns: LM_P2AIR_CONSTRAINTS. */
 unsigned lm_p2air_eval_split(lm_gl3 *out, const lm_gl3 in[LM_P2_WIDTH], const lm_gl3 *rounds);
 
+/* lm_p2air_eval_split on LM_AIR_ROWS base-field rows at once (8 rows per
+ * AVX-512 vector, 4 per AVX2 vector or one by one, as lm_stark_impl says;
+ * the same values whichever runs), lane-interleaved as lm_air_eval_rows_fn.
+ * Out: out[j * LM_AIR_ROWS + l], j < LM_P2AIR_CONSTRAINTS, canonical.
+ * In:  in[i * LM_AIR_ROWS + l] (i < 12) the input state of row l;
+ *      rounds[c * LM_AIR_ROWS + l] (c < LM_P2AIR_ROUND_COLS) its gadget
+ *      columns 12..129; all canonical. */
+void lm_p2air_eval_rows(lm_gl *out, const lm_gl *in, const lm_gl *rounds);
+
 /* The same constraints over the base field (trace checks, tests).
  * Out: out[0..LM_P2AIR_CONSTRAINTS).  In: row[0..LM_P2AIR_COLS).
  * Returns: LM_P2AIR_CONSTRAINTS. */

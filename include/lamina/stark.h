@@ -47,6 +47,22 @@
 typedef void (*lm_air_eval_fn)(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next,
                                const lm_gl3 *periodic);
 
+/* The rows one lm_air_eval_rows_fn call evaluates. */
+#define LM_AIR_ROWS 8u
+
+/* Optional, for the prover's speed only: the transition constraints on
+ * LM_AIR_ROWS pairs of base-field rows at once, lane-interleaved (element
+ * [k * LM_AIR_ROWS + l] is value k of pair l).
+ * Out: out[j * LM_AIR_ROWS + l], j < n_constraints: canonical, equal to
+ *      out[j] of lm_air.eval on pair l lifted into K (which is then in F_p).
+ * In:  ctx; cur[c * LM_AIR_ROWS + l] (c < width) row i_l, next[...] row
+ *      i_l + 1, periodic[j * LM_AIR_ROWS + l] (j < n_periodic; NULL when
+ *      none), all canonical.
+ * Pure, like lm_air_eval_fn. When lm_air.eval_rows is NULL the prover lifts
+ * each row into K and calls eval; either way the proof is the same. */
+typedef void (*lm_air_eval_rows_fn)(const void *ctx, lm_gl *out, const lm_gl *cur, const lm_gl *next,
+                                    const lm_gl *periodic);
+
 /* trace[col][row] == value. */
 typedef struct lm_air_boundary {
     unsigned col;
@@ -74,6 +90,7 @@ typedef struct lm_air {
     size_t n_boundary;               /* 0..LM_STARK_MAX_BOUNDARY */
     const lm_air_periodic *periodic; /* public periodic columns, part of the statement */
     unsigned n_periodic;             /* 0..LM_STARK_MAX_PERIODIC */
+    lm_air_eval_rows_fn eval_rows;   /* NULL, or eval on base-field rows, LM_AIR_ROWS at once */
 } lm_air;
 
 /* The number of composition segments: max(1, degree - 1). */
@@ -127,6 +144,19 @@ LM_MUST_CHECK int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, con
  *          a non-canonical element; LM_ENOMEM. */
 LM_MUST_CHECK int lm_stark_verify(const lm_air *air, const lm_fri_params *fp, unsigned log_h,
                                   const lm_stark_proof *proof, lm_err *err);
+
+/* Which code the prover's lane kernels run (the AIR's eval_rows, the
+ * composition and DEEP sums, NTT butterflies): 8 rows per AVX-512 vector,
+ * 4 per AVX2 vector, or scalar code; the proof is the same bit for bit
+ * whichever runs. For tests and benchmarks (lm_p2_impl of
+ * lamina/poseidon2.h names the choices); normal callers never need it.
+ * Returns: the implementation in use (never LM_P2_IMPL_AUTO): the fastest
+ * this CPU has unless lm_stark_set_impl chose another. */
+lm_p2_impl lm_stark_impl(void);
+
+/* Makes the prover use impl (process-wide; set it before proving).
+ * Returns: false, changing nothing, when impl is not available here. */
+LM_MUST_CHECK bool lm_stark_set_impl(lm_p2_impl impl);
 
 /* Frees the arrays of a proof (harmless on a zeroed or freed proof). */
 void lm_stark_proof_free(lm_stark_proof *proof);

@@ -7,6 +7,7 @@
 
 #include "lamina/poseidon2_consts.h"
 #include "lamina/stark_params.h"
+#include "par.h"
 
 enum { W = LM_P2_WIDTH, HALF_F = LM_P2_ROUNDS_F / 2 };
 
@@ -104,11 +105,12 @@ enum {
     R_FULL_END = LM_P2AIR_COL_FULL_END - LM_P2AIR_COL_FULL_BEGIN,
 };
 
-void lm_p2air_fill_rounds(lm_gl *cols, size_t stride, size_t row, lm_gl out[LM_P2_WIDTH],
-                          const lm_gl in[LM_P2_WIDTH])
+/* lm_p2air_fill_rounds at at[c * stride]; the last round's state (the
+ * output columns) is stored only when store_out. */
+static void fill_rounds_(lm_gl *at, size_t stride, lm_gl out[LM_P2_WIDTH], const lm_gl in[LM_P2_WIDTH],
+                         bool store_out)
 {
     lm_gl s[W];
-    lm_gl *at = cols + row;
     for (int i = 0; i < W; i++)
         s[i] = lm_gl_from_u64(in[i]);
     ext_layer_(s);
@@ -128,11 +130,18 @@ void lm_p2air_fill_rounds(lm_gl *cols, size_t stride, size_t row, lm_gl out[LM_P
         for (int i = 0; i < W; i++)
             s[i] = sbox_(lm_gl_add(s[i], lm_poseidon2_rc_full[HALF_F + r][i]));
         ext_layer_(s);
-        for (int i = 0; i < W; i++)
-            at[(size_t)(R_FULL_END + W * r + i) * stride] = s[i];
+        if (store_out || r + 1 < HALF_F)
+            for (int i = 0; i < W; i++)
+                at[(size_t)(R_FULL_END + W * r + i) * stride] = s[i];
     }
     if (out != NULL)
         memcpy(out, s, sizeof s);
+}
+
+void lm_p2air_fill_rounds(lm_gl *cols, size_t stride, size_t row, lm_gl out[LM_P2_WIDTH],
+                          const lm_gl in[LM_P2_WIDTH])
+{
+    fill_rounds_(cols + row, stride, out, in, true);
 }
 
 void lm_p2air_fill(lm_gl *cols, size_t stride, size_t row, lm_gl out[LM_P2_WIDTH], const lm_gl in[LM_P2_WIDTH])
@@ -224,6 +233,41 @@ unsigned lm_p2air_eval_base(lm_gl *out, const lm_gl *row)
     return eval_base_(out, row + LM_P2AIR_COL_IN, row + LM_P2AIR_COL_FULL_BEGIN);
 }
 
+/* ---- the same on LM_AIR_ROWS rows at once ----------------------------------------- */
+
+#define LANES_BODY "air_poseidon2_lanes.h"
+#include "lanes.h"
+
+static void eval_rows_scalar_(lm_gl *out, const lm_gl *in, const lm_gl *rounds)
+{
+    for (unsigned l = 0; l < LM_AIR_ROWS; l++) {
+        lm_gl bi[W], br[LM_P2AIR_ROUND_COLS], o[LM_P2AIR_CONSTRAINTS];
+        for (unsigned c = 0; c < W; c++)
+            bi[c] = in[c * LM_AIR_ROWS + l];
+        for (unsigned c = 0; c < LM_P2AIR_ROUND_COLS; c++)
+            br[c] = rounds[c * LM_AIR_ROWS + l];
+        (void)eval_base_(o, bi, br);
+        for (unsigned j = 0; j < LM_P2AIR_CONSTRAINTS; j++)
+            out[j * LM_AIR_ROWS + l] = o[j];
+    }
+}
+
+void lm_p2air_eval_rows(lm_gl *out, const lm_gl *in, const lm_gl *rounds)
+{
+#ifdef LANES_X86
+    lm_p2_impl impl = lm_stark_impl();
+    if (impl == LM_P2_IMPL_AVX512) {
+        lx8_p2_eval_rows(out, in, rounds);
+        return;
+    }
+    if (impl == LM_P2_IMPL_AVX2) {
+        lx4_p2_eval_rows(out, in, rounds);
+        return;
+    }
+#endif
+    eval_rows_scalar_(out, in, rounds);
+}
+
 static bool in_base_(const lm_gl3 *v, size_t n)
 {
     uint64_t hi = 0;
@@ -270,6 +314,14 @@ static void chain_eval_(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const l
     (void)lm_p2air_eval_split(out, cur + CHAIN_OUT, next);
 }
 
+static void chain_eval_rows_(const void *ctx, lm_gl *out, const lm_gl *cur, const lm_gl *next,
+                             const lm_gl *periodic)
+{
+    (void)ctx;
+    (void)periodic;
+    lm_p2air_eval_rows(out, cur + (size_t)CHAIN_OUT * LM_AIR_ROWS, next);
+}
+
 int lm_p2air_chain_log_h(unsigned *log_h, uint64_t n, lm_err *err)
 {
     if (n < 1 || n > LM_P2AIR_CHAIN_MAX_N)
@@ -307,14 +359,54 @@ int lm_p2air_chain_statement(lm_air *air, lm_air_boundary bnd[LM_P2AIR_CHAIN_BOU
                     .n_constraints = LM_P2AIR_CHAIN_CONSTRAINTS,
                     .degree = LM_P2AIR_DEGREE,
                     .eval = chain_eval_,
+                    .eval_rows = chain_eval_rows_,
                     .ctx = NULL,
                     .boundary = bnd,
                     .n_boundary = LM_P2AIR_CHAIN_BOUNDARY};
     return LM_OK;
 }
 
-void lm_p2air_chain_trace(lm_gl *trace, lm_gl xn[LM_P2_WIDTH], const lm_gl x0[LM_P2_WIDTH], uint64_t n,
-                          unsigned log_h)
+typedef struct fill_job_ {
+    lm_gl *trace;
+    size_t h, blocks; /* rows 1 + LM_AIR_ROWS b, b < blocks, on lanes */
+    lm_p2_impl impl;
+} fill_job_;
+
+/* The round columns of rows 1 .. 8 blocks, from the output columns of the
+ * rows before them (already written: only those rows are read, and the
+ * output columns are not written again). */
+static void job_fill_(void *arg, unsigned t, unsigned nt)
+{
+    const fill_job_ *f = arg;
+    size_t h = f->h, per = (f->blocks + nt - 1) / nt, b0 = per * t, b1 = b0 + per < f->blocks ? b0 + per : f->blocks;
+    for (size_t b = b0; b < b1; b++) {
+        size_t r = 1 + b * LM_AIR_ROWS;
+        const lm_gl *in = f->trace + (size_t)CHAIN_OUT * h + r - 1;
+#ifdef LANES_X86
+        if (f->impl == LM_P2_IMPL_AVX512 || f->impl == LM_P2_IMPL_AVX2) {
+            for (unsigned l = 0; l < LM_AIR_ROWS; l += (f->impl == LM_P2_IMPL_AVX512 ? 8 : 4)) {
+                if (f->impl == LM_P2_IMPL_AVX512)
+                    lx8_p2_fill_lanes(f->trace + r + l, h, in + l, h);
+                else
+                    lx4_p2_fill_lanes(f->trace + r + l, h, in + l, h);
+            }
+            continue;
+        }
+#endif
+        for (unsigned l = 0; l < LM_AIR_ROWS; l++) {
+            lm_gl x[W];
+            for (unsigned i = 0; i < W; i++)
+                x[i] = in[(size_t)i * h + l];
+            fill_rounds_(f->trace + r + l, h, NULL, x, false);
+        }
+    }
+}
+
+/* lm_p2air_chain_trace on threads: the chain's states x_i (the output
+ * columns) one after the other with lm_poseidon2_permute, then the round
+ * columns of all rows side by side, 8 rows per lane block. */
+static void chain_trace_(lm_gl *trace, lm_gl xn[LM_P2_WIDTH], const lm_gl x0[LM_P2_WIDTH], uint64_t n,
+                         unsigned log_h, unsigned threads)
 {
     size_t h = (size_t)1 << log_h;
     if (n < 1 || n >= h)
@@ -327,11 +419,26 @@ void lm_p2air_chain_trace(lm_gl *trace, lm_gl xn[LM_P2_WIDTH], const lm_gl x0[LM
         x[i] = lm_gl_from_u64(x0[i]);
         trace[(size_t)(CHAIN_OUT + i) * h] = x[i];
     }
-    for (size_t i = 1; i < h; i++) {
-        lm_p2air_fill_rounds(trace, h, i, x, x);
-        if (i == n)
+    for (size_t r = 1; r < h; r++) {
+        lm_poseidon2_permute(x);
+        for (unsigned i = 0; i < W; i++)
+            trace[(size_t)(CHAIN_OUT + i) * h + r] = x[i];
+        if (r == n)
             memcpy(xn, x, sizeof x);
     }
+    fill_job_ f = {trace, h, (h - 1) / LM_AIR_ROWS, lm_stark_impl()};
+    lm_par_run(h >= 1024 ? threads : 1, job_fill_, &f);
+    for (size_t r = 1 + f.blocks * LM_AIR_ROWS; r < h; r++) {
+        for (unsigned i = 0; i < W; i++)
+            x[i] = trace[(size_t)(CHAIN_OUT + i) * h + r - 1];
+        fill_rounds_(trace + r, h, NULL, x, false);
+    }
+}
+
+void lm_p2air_chain_trace(lm_gl *trace, lm_gl xn[LM_P2_WIDTH], const lm_gl x0[LM_P2_WIDTH], uint64_t n,
+                          unsigned log_h)
+{
+    chain_trace_(trace, xn, x0, n, log_h, 1);
 }
 
 static const lm_fri_params *params_(const lm_fri_params *fp, lm_fri_params *def)
@@ -364,7 +471,7 @@ int lm_p2air_prove_chain(lm_stark_proof *proof, lm_gl xn[LM_P2_WIDTH], const lm_
         rc = lm_err_set(err, LM_ENOMEM, "p2air: no memory for the trace");
         goto out;
     }
-    lm_p2air_chain_trace(trace, xn, x0, n, log_h);
+    chain_trace_(trace, xn, x0, n, log_h, threads);
     for (unsigned c = 0; c < LM_P2AIR_CHAIN_WIDTH; c++)
         cols[c] = trace + (size_t)c * h;
     lm_air air;

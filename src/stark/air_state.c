@@ -60,82 +60,65 @@ void lm_stateair_commit(lm_gl out[LM_P2_DIGEST], const lm_stateair_update *ups, 
 
 /* ---- the constraints ---------------------------------------------------------------- */
 
-static lm_gl3 k_(lm_gl v) { return lm_gl3_from_base(v); }
+/* The constraints after the three permutations, over K ... */
+#define F lm_gl3
+#define F_ADD lm_gl3_add
+#define F_SUB lm_gl3_sub
+#define F_MUL lm_gl3_mul
+#define F_K(v) lm_gl3_from_base(v)
+#define RS_NAME rest3_
+#include "air_state_rest.h"
+#undef F
+#undef F_ADD
+#undef F_SUB
+#undef F_MUL
+#undef F_K
+#undef RS_NAME
+
+/* ... and over F_p, for the prover's base-field rows. */
+#define F lm_gl
+#define F_ADD lm_gl_add
+#define F_SUB lm_gl_sub
+#define F_MUL lm_gl_mul
+#define F_K(v) ((lm_gl)(v))
+#define RS_NAME rest1_
+#include "air_state_rest.h"
+#undef F
+#undef F_ADD
+#undef F_SUB
+#undef F_MUL
+#undef F_K
+#undef RS_NAME
 
 /* Writes LM_STATEAIR_CONSTRAINTS values, in the order of docs/stark.md. */
 static void eval_(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next, const lm_gl3 *per)
 {
     (void)ctx;
-    const lm_gl3 first = per[0], second = per[1], third = per[2], last = per[3];
-    const lm_gl3 one = k_(1), not_last = lm_gl3_sub(one, last), b = cur[BIT];
     unsigned o = 0;
     /* The three permutations (row-local). */
     o += lm_p2air_eval(out + o, cur + GA);
     o += lm_p2air_eval(out + o, cur + GB);
     o += lm_p2air_eval(out + o, cur + GH);
-    /* Compressions: capacity zero. */
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = cur[GA + IN + 2 * D + j];
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = cur[GB + IN + 2 * D + j];
-    /* left = node + b (sib - node), right = sib + b (node - sib), both paths:
-     * the node is the right child when bit l of the index is 1. */
-    for (unsigned g = 0; g < 2; g++) {
-        unsigned gad = g == 0 ? GA : GB, node = g == 0 ? NODE_OLD : NODE_NEW;
-        for (unsigned j = 0; j < D; j++) {
-            lm_gl3 d = lm_gl3_mul(b, lm_gl3_sub(cur[SIB + j], cur[node + j]));
-            out[o++] = lm_gl3_sub(cur[gad + IN + j], lm_gl3_add(cur[node + j], d));
-            out[o++] = lm_gl3_sub(cur[gad + IN + D + j], lm_gl3_sub(cur[SIB + j], d));
-        }
-    }
-    /* The index: boolean bits, rem_l = b_l + 2 rem_(l+1), rem_31 = b_31. */
-    out[o++] = lm_gl3_mul(b, lm_gl3_sub(b, one));
-    lm_gl3 r = lm_gl3_sub(cur[REM], b);
-    out[o++] = lm_gl3_mul(not_last, lm_gl3_sub(r, lm_gl3_add(next[REM], next[REM])));
-    out[o++] = lm_gl3_mul(last, r);
-    /* Path chaining: the parent is the next level's node. */
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = lm_gl3_mul(not_last, lm_gl3_sub(next[NODE_OLD + j], cur[GA + OUT + j]));
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = lm_gl3_mul(not_last, lm_gl3_sub(next[NODE_NEW + j], cur[GB + OUT + j]));
-    /* Roots: the old path reaches the current root; the new path's root is
-     * the root of the next update. */
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = lm_gl3_mul(last, lm_gl3_sub(cur[GA + OUT + j], cur[ROOT + j]));
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = lm_gl3_sub(lm_gl3_sub(next[ROOT + j], cur[ROOT + j]),
-                              lm_gl3_mul(last, lm_gl3_sub(cur[GB + OUT + j], cur[ROOT + j])));
-    /* Commitment, row 0: the sponge's first block (index, old leaf,
-     * new_leaf[0..3)) with capacity (9, LM_P2_TAG_ELEMENTS, 0, 0). */
-    lm_gl3 want[LM_P2_WIDTH];
-    want[0] = cur[REM];
-    for (unsigned j = 0; j < D; j++) {
-        want[1 + j] = cur[NODE_OLD + j];
-        want[1 + D + j] = j < D - 1 ? cur[NODE_NEW + j] : k_(2 * D + 1);
-    }
-    want[2 * D + 1] = k_(LM_P2_TAG_ELEMENTS);
-    want[2 * D + 2] = k_(0);
-    want[2 * D + 3] = k_(0);
-    for (unsigned j = 0; j < LM_P2_WIDTH; j++)
-        out[o++] = lm_gl3_mul(first, lm_gl3_sub(cur[GH + IN + j], want[j]));
-    /* row 1: the second block (new_leaf[3], 0, ..., 0), capacity carried */
-    out[o++] = lm_gl3_mul(first, lm_gl3_sub(next[GH + IN], cur[NODE_NEW + D - 1]));
-    for (unsigned j = 1; j < 2 * D; j++)
-        out[o++] = lm_gl3_mul(first, next[GH + IN + j]);
-    for (unsigned j = 2 * D; j < LM_P2_WIDTH; j++)
-        out[o++] = lm_gl3_mul(first, lm_gl3_sub(next[GH + IN + j], cur[GH + OUT + j]));
-    /* row 2: compress(acc, digest) */
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = lm_gl3_mul(second, lm_gl3_sub(next[GH + IN + j], cur[ACC + j]));
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = lm_gl3_mul(second, lm_gl3_sub(next[GH + IN + D + j], cur[GH + OUT + j]));
-    for (unsigned j = 2 * D; j < LM_P2_WIDTH; j++)
-        out[o++] = lm_gl3_mul(second, next[GH + IN + j]);
-    /* acc takes the compression's output after row 2 */
-    for (unsigned j = 0; j < D; j++)
-        out[o++] = lm_gl3_sub(lm_gl3_sub(next[ACC + j], cur[ACC + j]),
-                              lm_gl3_mul(third, lm_gl3_sub(cur[GH + OUT + j], cur[ACC + j])));
+    o += rest3_(out + o, cur, next, per, 1);
     assert(o == LM_STATEAIR_CONSTRAINTS);
+}
+
+/* The same on LM_AIR_ROWS base-field rows (lm_air_eval_rows_fn): the
+ * permutations on lanes, the rest lane by lane. */
+static void eval_rows_(const void *ctx, lm_gl *out, const lm_gl *cur, const lm_gl *next, const lm_gl *per)
+{
+    (void)ctx;
+    const size_t R = LM_AIR_ROWS;
+    const unsigned gad[3] = {GA, GB, GH};
+    unsigned o = 0;
+    for (int g = 0; g < 3; g++, o += LM_P2AIR_CONSTRAINTS)
+        lm_p2air_eval_rows(out + (size_t)o * R, cur + (size_t)(gad[g] + IN) * R,
+                           cur + (size_t)(gad[g] + LM_P2AIR_COL_FULL_BEGIN) * R);
+    unsigned k = 0;
+    for (unsigned l = 0; l < R; l++)
+        k = rest1_(out + (size_t)o * R + l, cur + l, next + l, per + l, R);
+    assert(o + k == LM_STATEAIR_CONSTRAINTS);
+    (void)k;
 }
 
 /* ---- statement ------------------------------------------------------------------------ */
@@ -180,6 +163,7 @@ int lm_stateair_air(lm_air *air, lm_air_boundary bnd[LM_STATEAIR_BOUNDARY], unsi
                     .n_constraints = LM_STATEAIR_CONSTRAINTS,
                     .degree = LM_P2AIR_DEGREE,
                     .eval = eval_,
+                    .eval_rows = eval_rows_,
                     .ctx = NULL,
                     .boundary = bnd,
                     .n_boundary = LM_STATEAIR_BOUNDARY,

@@ -5,7 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lamina/stark.h"
 #include "par.h"
+
+#define LANES_BODY "ntt_lanes.h"
+#include "lanes.h"
+
+#ifdef LANES_X86
+/* The lanes per vector of the implementation in use (1: scalar code). */
+static unsigned lanes_(void)
+{
+    switch (lm_stark_impl()) {
+    case LM_P2_IMPL_AVX512:
+        return 8;
+    case LM_P2_IMPL_AVX2:
+        return 4;
+    case LM_P2_IMPL_AUTO:
+    case LM_P2_IMPL_SCALAR:
+        break;
+    }
+    return 1;
+}
+#endif
 
 /* A transform whose blocks have at most 2^NTT_BLOCK_LOG elements (64 KiB) is
  * done stage by stage inside the block, which then stays in cache; larger
@@ -96,7 +117,7 @@ void lm_ntt_bit_reverse(lm_gl *a, unsigned log_n)
 /* One DIF stage of half-size m over butterflies k in [k0, k1) of a (block
  * b = k / m, offset j = k % m):
  *   (u, v) = (x[j], x[j+m]) -> (u + v, (u - v) w_(2m)^j),  x = a + 2 m b. */
-static void dif_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1)
+static void dif_stage_scalar_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1)
 {
     size_t k = k0;
     while (k < k1) {
@@ -113,7 +134,7 @@ static void dif_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1
 }
 
 /* One DIT stage: (u, v) -> (u + v w^-j, u - v w^-j) with tw = inverse table. */
-static void dit_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1)
+static void dit_stage_scalar_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1)
 {
     size_t k = k0;
     while (k < k1) {
@@ -127,6 +148,39 @@ static void dit_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1
             x[j + m] = lm_gl_sub(u, v);
         }
     }
+}
+
+/* A stage on lanes when m and the butterfly range allow it (every stage of
+ * the transforms here but those with m < lanes, done by dif_small_ and
+ * dit_small_). */
+static void dif_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1)
+{
+#ifdef LANES_X86
+    unsigned L = lanes_();
+    if (L > 1 && m % L == 0 && k0 % L == 0 && k1 % L == 0) {
+        if (L == 8)
+            lx8_dif_stage(a, m, tw, k0, k1);
+        else
+            lx4_dif_stage(a, m, tw, k0, k1);
+        return;
+    }
+#endif
+    dif_stage_scalar_(a, m, tw, k0, k1);
+}
+
+static void dit_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1)
+{
+#ifdef LANES_X86
+    unsigned L = lanes_();
+    if (L > 1 && m % L == 0 && k0 % L == 0 && k1 % L == 0) {
+        if (L == 8)
+            lx8_dit_stage(a, m, tw, k0, k1);
+        else
+            lx4_dit_stage(a, m, tw, k0, k1);
+        return;
+    }
+#endif
+    dit_stage_scalar_(a, m, tw, k0, k1);
 }
 
 /* The last DIF / first DIT stage (m = 1, twiddle 1). */
@@ -151,7 +205,21 @@ static void dif_serial_(const lm_gl *tw, lm_gl *a, unsigned log_n)
         dif_serial_(tw, a + n / 2, log_n - 1);
         return;
     }
-    for (size_t m = n / 2; m >= 2; m /= 2)
+    size_t m = n / 2;
+#ifdef LANES_X86
+    unsigned L = lanes_();
+    if (L > 1 && n >= L) {
+        /* the stages with m >= L on lanes, the others inside each vector */
+        for (; m >= L; m /= 2)
+            dif_stage_(a, m, tw, 0, n / 2);
+        if (L == 8)
+            lx8_dif_tail(a, n, tw);
+        else
+            lx4_dif_tail(a, n, tw);
+        return;
+    }
+#endif
+    for (; m >= 2; m /= 2)
         dif_stage_(a, m, tw, 0, n / 2);
     stage1_(a, n);
 }
@@ -167,13 +235,36 @@ static void dit_serial_(const lm_gl *tw, lm_gl *a, unsigned log_n)
         dit_stage_(a, n / 2, tw, 0, n / 2);
         return;
     }
+    size_t m = 2;
+#ifdef LANES_X86
+    unsigned L = lanes_();
+    if (L > 1 && n >= L) {
+        if (L == 8)
+            lx8_dit_head(a, n, tw);
+        else
+            lx4_dit_head(a, n, tw);
+        m = L;
+    } else
+        stage1_(a, n);
+#else
     stage1_(a, n);
-    for (size_t m = 2; m < n; m *= 2)
+#endif
+    for (; m < n; m *= 2)
         dit_stage_(a, m, tw, 0, n / 2);
 }
 
 static void scale_(lm_gl *a, size_t n, lm_gl s)
 {
+#ifdef LANES_X86
+    unsigned L = lanes_();
+    if (L > 1 && n % L == 0) {
+        if (L == 8)
+            lx8_scale(a, n, s);
+        else
+            lx4_scale(a, n, s);
+        return;
+    }
+#endif
     for (size_t i = 0; i < n; i++)
         a[i] = lm_gl_mul(a[i], s);
 }
@@ -181,6 +272,16 @@ static void scale_(lm_gl *a, size_t n, lm_gl s)
 /* a[k] *= s^k * c for k < n. */
 static void scale_powers_(lm_gl *a, size_t n, lm_gl s, lm_gl c)
 {
+#ifdef LANES_X86
+    unsigned L = lanes_();
+    if (L > 1 && n % L == 0) {
+        if (L == 8)
+            lx8_scale_powers(a, n, s, c);
+        else
+            lx4_scale_powers(a, n, s, c);
+        return;
+    }
+#endif
     lm_gl p = c;
     for (size_t k = 0; k < n; k++) {
         a[k] = lm_gl_mul(a[k], p);
@@ -306,6 +407,63 @@ void lm_ntt_inverse(const lm_ntt_ctx *ctx, lm_gl *a, unsigned log_n)
     lm_ntt_inverse_rn(ctx, a, log_n);
 }
 
+/* ---- transforms of zero-padded coefficients ---------------------------------------
+ * A polynomial of n <= N / B coefficients (B = 2^lb) on s H_N, bit-reversed,
+ * as B transforms of size N / B instead of one of size N, whose first lb
+ * DIF stages would only spread zeros: with i = k + B t (k < B),
+ *   p(s w_N^i) = sum_j c_j (s w_N^k)^j w_(N/B)^(t j),
+ * and bitrev_N(i) = bitrev_lb(k) (N / B) + bitrev_(N/B)(t), so block
+ * bitrev_lb(k) of the output is the transform (bit-reversed) of
+ * c_j (s w_N^k)^j. Same values as the full transform. */
+
+typedef struct blocks_job_ {
+    const lm_ntt_ctx *ctx;
+    lm_gl *out;
+    const lm_gl *c; /* n coefficients; may be out (block 0), which is then done last */
+    size_t n;
+    unsigned log_N, lb;
+    lm_gl shift, factor; /* every c_j is also multiplied by factor */
+} blocks_job_;
+
+static void block_(const blocks_job_ *j, size_t k)
+{
+    size_t N = (size_t)1 << j->log_N, nb = N >> j->lb;
+    lm_gl *blk = j->out + lm_ntt_bitrev(k, j->lb) * nb;
+    lm_gl w;
+    if (!lm_gl_root_of_unity(&w, j->log_N))
+        abort(); /* log_N <= max_log_n <= 30 */
+    lm_gl r = lm_gl_mul(j->shift, lm_gl_pow(w, k)); /* s w_N^k */
+    if (blk != j->c)
+        memcpy(blk, j->c, j->n * sizeof(lm_gl));
+    memset(blk + j->n, 0, (nb - j->n) * sizeof(lm_gl));
+    scale_powers_(blk, j->n, r, j->factor);
+    dif_serial_(j->ctx->fwd, blk, j->log_N - j->lb);
+}
+
+static void job_blocks_(void *p, unsigned t, unsigned nt)
+{
+    const blocks_job_ *j = p;
+    size_t B = (size_t)1 << j->lb;
+    for (size_t k = 1 + t; k < B; k += nt)
+        block_(j, k);
+    if (j->c != j->out && t == 0)
+        block_(j, 0);
+}
+
+/* Runs the B blocks on up to nt threads; block 0 last when it holds c. */
+static void blocks_run_(blocks_job_ *j, unsigned nt)
+{
+    size_t B = (size_t)1 << j->lb;
+    if (nt > B)
+        nt = (unsigned)B;
+    if (nt > 1)
+        lm_par_run(nt, job_blocks_, j);
+    else
+        job_blocks_(j, 0, 1);
+    if (j->c == j->out)
+        block_(j, 0);
+}
+
 void lm_ntt_coset_eval(const lm_ntt_ctx *ctx, lm_gl *out, unsigned log_N, const lm_gl *coef, size_t n,
                        lm_gl shift, lm_ntt_order order)
 {
@@ -313,12 +471,20 @@ void lm_ntt_coset_eval(const lm_ntt_ctx *ctx, lm_gl *out, unsigned log_N, const 
     size_t N = (size_t)1 << log_N;
     if (n > N)
         abort(); /* programmer error */
-    /* p(s x) = sum_k (c_k s^k) x^k: scale, then evaluate on H_N. */
-    if (n > 0)
-        memcpy(out, coef, n * sizeof(lm_gl));
-    memset(out + n, 0, (N - n) * sizeof(lm_gl));
-    scale_powers_(out, n, shift, 1);
-    lm_ntt_forward_nr(ctx, out, log_N);
+    unsigned lb = 0;
+    while (lb < log_N && n <= (N >> (lb + 1)))
+        lb++;
+    if (n == 0 || lb == 0) {
+        /* p(s x) = sum_k (c_k s^k) x^k: scale, then evaluate on H_N. */
+        if (n > 0)
+            memcpy(out, coef, n * sizeof(lm_gl));
+        memset(out + n, 0, (N - n) * sizeof(lm_gl));
+        scale_powers_(out, n, shift, 1);
+        lm_ntt_forward_nr(ctx, out, log_N);
+    } else {
+        blocks_job_ j = {ctx, out, coef, n, log_N, lb, shift, 1};
+        blocks_run_(&j, log_N > NTT_PAR_LOG ? ctx->threads : 1);
+    }
     if (order == LM_NTT_NATURAL)
         lm_ntt_bit_reverse(out, log_N);
 }
@@ -351,15 +517,19 @@ static void lde_column_(const batch_job_ *b, size_t c)
 {
     size_t n = (size_t)1 << b->log_n;
     unsigned log_N = b->log_n + b->log_blowup;
-    size_t N = (size_t)1 << log_N;
     lm_gl *o = b->out[c];
     memcpy(o, b->in[c], n * sizeof(lm_gl));
     lm_ntt_bit_reverse(o, b->log_n);
     dit_serial_(b->ctx->inv, o, b->log_n);
-    /* The 1/n of the inverse folds into the coset powers. */
-    scale_powers_(o, n, b->shift, b->ctx->inv_n[b->log_n]);
-    memset(o + n, 0, (N - n) * sizeof(lm_gl));
-    dif_par_(b->ctx, o, log_N, b->log_t);
+    if (b->log_blowup == 0) {
+        /* The 1/n of the inverse folds into the coset powers. */
+        scale_powers_(o, n, b->shift, b->ctx->inv_n[b->log_n]);
+        dif_par_(b->ctx, o, log_N, b->log_t);
+    } else {
+        /* the same, the zero-padded stages skipped (above lm_ntt_coset_eval) */
+        blocks_job_ j = {b->ctx, o, o, n, log_N, b->log_blowup, b->shift, b->ctx->inv_n[b->log_n]};
+        blocks_run_(&j, 1u << b->log_t);
+    }
     if (b->order == LM_NTT_NATURAL)
         lm_ntt_bit_reverse(o, log_N);
 }

@@ -174,30 +174,43 @@ static void distinct_(size_t *pos, size_t *m, const size_t *q, size_t n)
 
 /* ---- prover ------------------------------------------------------------------ */
 
+/* Points per batch inversion of the DEEP job (one K inversion each). */
+#define DEEP_CHUNK 512u
+
+#define LANES_BODY "stark_lanes.h"
+#include "lanes.h"
+
 typedef struct prover_ {
     const lm_air *air;
     unsigned log_h, log_N, log_b, w, Q;
     size_t h, N, beta;
+    lm_p2_impl impl;              /* lm_stark_impl() when the proof started */
+    const lm_gl *const *cols;     /* the trace, w columns of h */
+    lm_ntt_ctx ctx1;              /* the caller's context on one thread */
     lm_gl *lde;        /* w columns of N, bit-reversed */
     lm_gl *comp;       /* 3Q columns of N, bit-reversed */
     size_t *rev;       /* rev[i] = bitrev(i) */
-    lm_gl *xs;         /* xs[i] = s w_N^i */
+    lm_gl *xs;         /* xs[pp] = s w_N^rev(pp): the LDE points, bit-reversed */
     lm_gl zt[1u << LM_FRI_MAX_LOG_BLOWUP]; /* 1/(x^h - 1) by i mod beta */
     lm_gl g_last;      /* g^(h-1) */
     lm_gl3 *ch;        /* a_j then b_k */
     size_t n_rows;     /* distinct boundary rows */
     uint64_t *brow;    /* those rows */
     size_t *bidx;      /* boundary k -> its row's index */
-    lm_gl *binv;       /* n_rows columns of N: 1/(x_i - g^row) */
-    lm_gl3 *cvals;     /* C at natural i */
-    lm_gl *ccoef;      /* 3 columns of N: C's coefficients */
-    lm_gl3 *scratch3;  /* per-thread rows for eval: threads x (2w + nc + np) */
+    lm_gl *binv;       /* n_rows columns of N: 1/(xs[pp] - g^row) */
+    lm_gl *ccoef;      /* 3 columns of N: C at xs[pp], then C's coefficients */
+    lm_gl *scratch;    /* per thread, scratch_len elements */
+    size_t scratch_len;
     lm_gl *per;        /* periodic column j on s H_N, natural order, period M_j: */
     size_t *per_off;   /* per_off[j] + (i mod M_j) holds its value at x_i */
     size_t *per_mask;  /* M_j - 1, M_j = 2^log_period_j * beta */
     unsigned threads;
+    lm_gl3 z, gz;
     lm_gl3 *ood, *gam, dk[2];
-    lm_gl3 *inv_z, *inv_gz, *deep;
+    lm_gl *lw;         /* 3 columns of h: the Lagrange weights L_i(z) on H_h */
+    lm_gl *uv;         /* 6 columns of N: U then V of the DEEP step, bit-reversed */
+    lm_gl *uvc;        /* 6 columns of h: their coefficients */
+    lm_gl3 *deep;
     lm_gl *tmp;
     lm_merkle_tree ttree, ctree;
     size_t *q, *pos;
@@ -213,15 +226,15 @@ static void prover_free_(prover_ *p)
     free(p->brow);
     free(p->bidx);
     free(p->binv);
-    free(p->cvals);
     free(p->ccoef);
-    free(p->scratch3);
+    free(p->scratch);
     free(p->per);
     free(p->per_off);
     free(p->per_mask);
     free(p->gam);
-    free(p->inv_z);
-    free(p->inv_gz);
+    free(p->lw);
+    free(p->uv);
+    free(p->uvc);
     free(p->deep);
     free(p->tmp);
     free(p->q);
@@ -230,49 +243,158 @@ static void prover_free_(prover_ *p)
     lm_merkle_free(&p->ctree);
 }
 
+/* The share [*i0, *i1) of n items for thread t of nt. */
+static void share_(size_t *i0, size_t *i1, size_t n, unsigned t, unsigned nt)
+{
+    size_t per = (n + nt - 1) / nt;
+    *i0 = per * t < n ? per * t : n;
+    *i1 = *i0 + per < n ? *i0 + per : n;
+}
+
+/* ---- composition: lane-wise and scalar sums ---- */
+
+/* acc[k * LM_AIR_ROWS + l] = coordinate k of sum_j ch[j] T[j][l]. */
+static void comp_sum_(lm_p2_impl impl, lm_gl *acc, const lm_gl *T, unsigned nc, const lm_gl3 *ch)
+{
+#ifdef LANES_X86
+    if (impl == LM_P2_IMPL_AVX512) {
+        lx8_comp_sum(acc, T, nc, ch);
+        return;
+    }
+    if (impl == LM_P2_IMPL_AVX2) {
+        lx4_comp_sum(acc, T, nc, ch);
+        return;
+    }
+#endif
+    (void)impl;
+    for (unsigned l = 0; l < LM_AIR_ROWS; l++) {
+        lm_gl3 a = {{0, 0, 0}};
+        for (unsigned j = 0; j < nc; j++)
+            a = lm_gl3_add(a, lm_gl3_mul_base(ch[j], T[(size_t)j * LM_AIR_ROWS + l]));
+        for (int k = 0; k < 3; k++)
+            acc[k * LM_AIR_ROWS + l] = a.c[k];
+    }
+}
+
+/* comp_finish of stark_lanes.h, dispatched; the scalar twin computes the
+ * same sums in the same grouping. */
+static void comp_finish_(const prover_ *p, lm_gl *out, const lm_gl *acc, const lm_gl *f, const lm_gl *cur,
+                         const lm_gl *binv)
+{
+    const lm_air *air = p->air;
+    const lm_gl3 *chb = p->ch + air->n_constraints;
+#ifdef LANES_X86
+    if (p->impl == LM_P2_IMPL_AVX512) {
+        lx8_comp_finish(out, acc, f, cur, air, p->bidx, binv, p->n_rows, chb);
+        return;
+    }
+    if (p->impl == LM_P2_IMPL_AVX2) {
+        lx4_comp_finish(out, acc, f, cur, air, p->bidx, binv, p->n_rows, chb);
+        return;
+    }
+#endif
+    for (unsigned l = 0; l < LM_AIR_ROWS; l++) {
+        lm_gl3 a = {{0, 0, 0}};
+        if (acc != NULL)
+            a = lm_gl3_mul_base((lm_gl3){{acc[l], acc[LM_AIR_ROWS + l], acc[2 * LM_AIR_ROWS + l]}}, f[l]);
+        for (size_t r = 0; r < p->n_rows; r++) {
+            lm_gl3 s = {{0, 0, 0}};
+            for (size_t k = 0; k < air->n_boundary; k++)
+                if (p->bidx[k] == r) {
+                    const lm_air_boundary *bd = &air->boundary[k];
+                    lm_gl d = lm_gl_sub(cur[(size_t)bd->col * LM_AIR_ROWS + l], bd->value);
+                    s = lm_gl3_add(s, lm_gl3_mul_base(chb[k], d));
+                }
+            a = lm_gl3_add(a, lm_gl3_mul_base(s, binv[r * LM_AIR_ROWS + l]));
+        }
+        for (int k = 0; k < 3; k++)
+            out[k * LM_AIR_ROWS + l] = a.c[k];
+    }
+}
+
+/* dst[c * LM_AIR_ROWS + l] = src[c * N + pos[l]] for c < ncols: one copy per
+ * column when the positions are consecutive (the usual case: 8 consecutive
+ * bit-reversed positions and their successors' positions). */
+static void gather_(lm_gl *dst, const lm_gl *src, size_t N, unsigned ncols, const size_t pos[LM_AIR_ROWS])
+{
+    bool run = true;
+    for (unsigned l = 1; l < LM_AIR_ROWS; l++)
+        run = run && pos[l] == pos[0] + l;
+    for (unsigned c = 0; c < ncols; c++) {
+        const lm_gl *col = src + (size_t)c * N;
+        if (run) {
+            __builtin_prefetch(col + pos[0] + 4 * LM_AIR_ROWS);
+            memcpy(dst + (size_t)c * LM_AIR_ROWS, col + pos[0], LM_AIR_ROWS * sizeof *dst);
+        } else
+            for (unsigned l = 0; l < LM_AIR_ROWS; l++)
+                dst[(size_t)c * LM_AIR_ROWS + l] = col[pos[l]];
+    }
+}
+
+/* C at the LDE points pp of blocks of LM_AIR_ROWS consecutive (bit-reversed)
+ * positions: the rows are read from the LDE nearly in place, and with
+ * lm_air.eval_rows the constraints and their sum run on lanes. */
 static void job_comp_(void *arg, unsigned t, unsigned nt)
 {
     prover_ *p = arg;
     const lm_air *air = p->air;
+    const size_t R = LM_AIR_ROWS, N = p->N;
     unsigned w = p->w, nc = air->n_constraints, np = air->n_periodic;
-    lm_gl3 *cur = p->scratch3 + (size_t)t * (2 * w + nc + np), *next = cur + w, *tv = next + w, *per = tv + nc;
-    size_t chunk = (p->N + nt - 1) / nt, i0 = chunk * t, i1 = i0 + chunk < p->N ? i0 + chunk : p->N;
-    for (size_t i = i0; i < i1; i++) {
-        size_t pc = p->rev[i], pn = p->rev[(i + p->beta) & (p->N - 1)];
-        lm_gl3 acc = {{0, 0, 0}};
+    lm_gl *cur = p->scratch + (size_t)t * p->scratch_len, *next = cur + w * R, *per = next + w * R,
+          *tv = per + np * R, *acc = tv + nc * R, *bv = acc + 3 * R, *res = bv + p->n_rows * R;
+    lm_gl3 *cur3 = (lm_gl3 *)(res + 3 * R), *next3 = cur3 + w, *per3 = next3 + w, *tv3 = per3 + np;
+    size_t b0, b1;
+    share_(&b0, &b1, (N + R - 1) / R, t, nt);
+    for (size_t b = b0; b < b1; b++) {
+        size_t pp0 = b * R, nl = N - pp0 < R ? N - pp0 : R;
+        size_t pc[LM_AIR_ROWS], pn[LM_AIR_ROWS], nat[LM_AIR_ROWS];
+        for (unsigned l = 0; l < R; l++) {
+            pc[l] = pp0 + (l < nl ? l : nl - 1); /* lanes past N repeat the last point */
+            nat[l] = p->rev[pc[l]];
+            pn[l] = p->rev[(nat[l] + p->beta) & (N - 1)]; /* g x: beta steps of w_N */
+        }
+        gather_(cur, p->lde, N, w, pc);
+        gather_(bv, p->binv, N, (unsigned)p->n_rows, pc);
         if (nc > 0) {
-            for (unsigned c = 0; c < w; c++) {
-                cur[c] = lm_gl3_from_base(p->lde[(size_t)c * p->N + pc]);
-                next[c] = lm_gl3_from_base(p->lde[(size_t)c * p->N + pn]);
-            }
+            gather_(next, p->lde, N, w, pn);
             for (unsigned j = 0; j < np; j++)
-                per[j] = lm_gl3_from_base(p->per[p->per_off[j] + (i & p->per_mask[j])]);
-            air->eval(air->ctx, tv, cur, next, np > 0 ? per : NULL);
-            /* base-field rows give mostly base-field constraint values */
-            for (unsigned j = 0; j < nc; j++)
-                acc = lm_gl3_add(acc, (tv[j].c[1] | tv[j].c[2]) == 0 ? lm_gl3_mul_base(p->ch[j], tv[j].c[0])
-                                                                      : lm_gl3_mul(p->ch[j], tv[j]));
-            /* 1/Z_T(x) = (x - g^(h-1)) / (x^h - 1) */
-            lm_gl f = lm_gl_mul(lm_gl_sub(p->xs[i], p->g_last), p->zt[i & (p->beta - 1)]);
-            acc = lm_gl3_mul_base(acc, f);
+                for (unsigned l = 0; l < R; l++)
+                    per[j * R + l] = p->per[p->per_off[j] + (nat[l] & p->per_mask[j])];
+            if (air->eval_rows != NULL) {
+                air->eval_rows(air->ctx, tv, cur, next, np > 0 ? per : NULL);
+                comp_sum_(p->impl, acc, tv, nc, p->ch);
+            } else {
+                for (unsigned l = 0; l < nl; l++) {
+                    for (unsigned c = 0; c < w; c++) {
+                        cur3[c] = lm_gl3_from_base(cur[c * R + l]);
+                        next3[c] = lm_gl3_from_base(next[c * R + l]);
+                    }
+                    for (unsigned j = 0; j < np; j++)
+                        per3[j] = lm_gl3_from_base(per[j * R + l]);
+                    air->eval(air->ctx, tv3, cur3, next3, np > 0 ? per3 : NULL);
+                    /* base-field rows give mostly base-field constraint values */
+                    lm_gl3 a = {{0, 0, 0}};
+                    for (unsigned j = 0; j < nc; j++)
+                        a = lm_gl3_add(a, (tv3[j].c[1] | tv3[j].c[2]) == 0 ? lm_gl3_mul_base(p->ch[j], tv3[j].c[0])
+                                                                            : lm_gl3_mul(p->ch[j], tv3[j]));
+                    for (int k = 0; k < 3; k++)
+                        acc[k * R + l] = a.c[k];
+                }
+            }
         }
-        for (size_t k = 0; k < air->n_boundary; k++) {
-            const lm_air_boundary *b = &air->boundary[k];
-            lm_gl v = lm_gl_sub(p->lde[(size_t)b->col * p->N + pc], b->value);
-            v = lm_gl_mul(v, p->binv[p->bidx[k] * p->N + i]);
-            acc = lm_gl3_add(acc, lm_gl3_mul_base(p->ch[nc + k], v));
+        /* 1/Z_T(x) = (x - g^(h-1)) / (x^h - 1) */
+        lm_gl f[LM_AIR_ROWS];
+        for (unsigned l = 0; l < R; l++)
+            f[l] = lm_gl_mul(lm_gl_sub(p->xs[pc[l]], p->g_last), p->zt[nat[l] & (p->beta - 1)]);
+        comp_finish_(p, res, nc > 0 ? acc : NULL, f, cur, bv);
+        for (int k = 0; k < 3; k++) {
+            if (nl == R)
+                memcpy(p->ccoef + (size_t)k * N + pp0, res + k * R, R * sizeof *res);
+            else
+                for (unsigned l = 0; l < nl; l++)
+                    p->ccoef[(size_t)k * N + pc[l]] = res[k * R + l];
         }
-        p->cvals[i] = acc;
     }
-}
-
-static void job_deep_(void *arg, unsigned t, unsigned nt)
-{
-    prover_ *p = arg;
-    size_t per = (p->N + nt - 1) / nt, i0 = per * t, i1 = i0 + per < p->N ? i0 + per : p->N;
-    for (size_t pp = i0; pp < i1; pp++)
-        p->deep[pp] = deep_value_(p->lde + pp, p->N, p->comp + pp, p->N, p->w, p->Q, p->gam, p->dk, p->inv_z[pp],
-                                  p->inv_gz[pp]);
 }
 
 #define ALLOC_(ptr, n)                                                                                       \
@@ -313,6 +435,39 @@ static int periodic_lde_(prover_ *p, const lm_ntt_ctx *ctx, lm_err *err)
     return LM_OK;
 }
 
+/* ---- coset evaluations of several polynomials, side by side ---- */
+
+typedef struct evals_job_ {
+    const lm_ntt_ctx *ctx;
+    lm_gl *const *out;
+    const lm_gl *const *coef;
+    size_t ncols, n;
+    unsigned log_N;
+} evals_job_;
+
+static void job_evals_(void *arg, unsigned t, unsigned nt)
+{
+    const evals_job_ *e = arg;
+    for (size_t c = t; c < e->ncols; c += nt)
+        lm_ntt_coset_eval(e->ctx, e->out[c], e->log_N, e->coef[c], e->n, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
+}
+
+/* out[c] = coef[c] (n coefficients) on s H_N, bit-reversed, c < ncols: whole
+ * columns per thread when there are enough, else each split by the NTT. */
+static void coset_evals_(const prover_ *p, const lm_ntt_ctx *ctx, lm_gl *const *out, const lm_gl *const *coef,
+                         size_t ncols, size_t n)
+{
+    evals_job_ e = {&p->ctx1, out, coef, ncols, n, p->log_N};
+    if (p->threads > 1 && ncols >= p->threads)
+        lm_par_run(p->threads, job_evals_, &e);
+    else {
+        e.ctx = ctx;
+        job_evals_(&e, 0, 1);
+    }
+}
+
+/* ---- out-of-domain values of the trace polynomials ---- */
+
 /* Horner over K with base coefficients c[0..n) (stride 1) at a K point. */
 static lm_gl3 eval_base_poly_(const lm_gl *c, size_t n, lm_gl3 x)
 {
@@ -334,6 +489,198 @@ static lm_gl3 eval_segment_(const lm_gl *ccoef, size_t N, size_t h, unsigned i, 
     return acc;
 }
 
+/* P_c(z) and P_c(g z) of trace column c from its values y on H_h, with the
+ * Lagrange weights L_i = L_i(z) = (z^h - 1) g^i / (h (z - g^i)):
+ *   P(z) = sum_i L_i y_i,   P(g z) = sum_i L_(i-1) y_i = sum_i L_i y_(i+1),
+ * since L_i(g z) = (z^h - 1) g^(i-1) / (h (z - g^(i-1))) = L_(i-1)(z). */
+static void ood_column_(const prover_ *p, lm_gl3 out[2], const lm_gl *y)
+{
+    size_t h = p->h, v = 0;
+    const lm_gl *L0 = p->lw, *L1 = L0 + h, *L2 = L1 + h;
+    lm_gl3 a = {{0, 0, 0}}, b = {{0, 0, 0}};
+#ifdef LANES_X86
+    if ((p->impl == LM_P2_IMPL_AVX512 || p->impl == LM_P2_IMPL_AVX2) && h >= 2 * LM_AIR_ROWS) {
+        lm_gl part[6 * LM_AIR_ROWS];
+        unsigned lanes = p->impl == LM_P2_IMPL_AVX512 ? 8 : 4;
+        v = h - LM_AIR_ROWS; /* the lanes read y[i + 1]: the last rows wrap around, below */
+        if (lanes == 8)
+            lx8_ood_part(part, y, v, L0, L1, L2);
+        else
+            lx4_ood_part(part, y, v, L0, L1, L2);
+        for (unsigned l = 0; l < lanes; l++) {
+            a = lm_gl3_add(a, (lm_gl3){{part[l], part[lanes + l], part[2 * lanes + l]}});
+            b = lm_gl3_add(b, (lm_gl3){{part[3 * lanes + l], part[4 * lanes + l], part[5 * lanes + l]}});
+        }
+    }
+#endif
+    for (size_t i = v; i < h; i++) {
+        lm_gl3 L = {{L0[i], L1[i], L2[i]}};
+        a = lm_gl3_add(a, lm_gl3_mul_base(L, y[i]));
+        b = lm_gl3_add(b, lm_gl3_mul_base(L, y[(i + 1) & (h - 1)]));
+    }
+    out[0] = a;
+    out[1] = b;
+}
+
+static void job_ood_(void *arg, unsigned t, unsigned nt)
+{
+    prover_ *p = arg;
+    for (unsigned c = t; c < p->w; c += nt) {
+        lm_gl3 o[2];
+        ood_column_(p, o, p->cols[c]);
+        p->ood[c] = o[0];
+        p->ood[p->w + c] = o[1];
+    }
+}
+
+/* ood[c] = P_c(z), ood[w + c] = P_c(g z) for every trace column c. */
+static int ood_trace_(prover_ *p, const lm_ntt_ctx *ctx, lm_err *err)
+{
+    size_t h = p->h;
+    lm_gl g;
+    if (!lm_gl_root_of_unity(&g, p->log_h))
+        abort();
+    lm_gl3 *d = malloc((2 * h + 1) * sizeof *d);
+    int rc = LM_OK;
+    if (d == NULL || (p->lw = malloc((3 * h + 1) * sizeof *p->lw)) == NULL) {
+        rc = lm_err_set(err, LM_ENOMEM, "stark: no memory");
+        goto out;
+    }
+    bool in_h = false; /* z in H_h (probability about h / p^3): no weights */
+    lm_gl gi = 1;
+    for (size_t i = 0; i < h; i++, gi = lm_gl_mul(gi, g)) {
+        d[i] = gl3_sub_base_(gi, p->z);
+        in_h = in_h || lm_gl3_is_zero(d[i]);
+    }
+    if (in_h) {
+        for (unsigned c = 0; c < p->w; c++) {
+            memcpy(p->tmp, p->cols[c], h * sizeof(lm_gl));
+            lm_ntt_inverse(ctx, p->tmp, p->log_h);
+            p->ood[c] = eval_base_poly_(p->tmp, h, p->z);
+            p->ood[p->w + c] = eval_base_poly_(p->tmp, h, p->gz);
+        }
+        goto out;
+    }
+    gl3_batch_inv_(d, h, d + h); /* d[i] = 1/(g^i - z) */
+    /* L_i = (z^h - 1)/h g^i / (z - g^i) = (1 - z^h)/h g^i d[i] */
+    lm_gl3 k = lm_gl3_mul_base(lm_gl3_sub(lm_gl3_from_base(1), lm_gl3_pow(p->z, h)), lm_gl_inv((lm_gl)h));
+    gi = 1;
+    for (size_t i = 0; i < h; i++, gi = lm_gl_mul(gi, g)) {
+        lm_gl3 L = lm_gl3_mul(k, lm_gl3_mul_base(d[i], gi));
+        p->lw[i] = L.c[0];
+        p->lw[h + i] = L.c[1];
+        p->lw[2 * h + i] = L.c[2];
+    }
+    lm_par_run(h * p->w >= 4096 ? p->threads : 1, job_ood_, p);
+out:
+    free(d);
+    free(p->lw);
+    p->lw = NULL;
+    return rc;
+}
+
+/* ---- DEEP composition ---- */
+
+/* U(x) = sum_c gam_c P_c(x) + sum_i gam''_i C_i(x) and
+ * V(x) = sum_c gam'_c P_c(x), both of degree < h, so that
+ *   DEEP(x) = (U(x) - k[0]) / (x - z) + (V(x) - k[1]) / (x - g z)
+ * (deep_value_ regrouped). The trace sums are taken on the h trace rows
+ * and the polynomials then evaluated on the LDE by NTTs, instead of 6 w
+ * products at each of the N points. */
+static void comb_rows_(const prover_ *p, lm_gl *const *out, size_t r0, size_t r1)
+{
+    unsigned w = p->w;
+    const lm_gl3 *gam = p->gam;
+    size_t r = r0;
+#ifdef LANES_X86
+    for (; r + LM_AIR_ROWS <= r1 && (p->impl == LM_P2_IMPL_AVX512 || p->impl == LM_P2_IMPL_AVX2);
+         r += LM_AIR_ROWS) {
+        if (p->impl == LM_P2_IMPL_AVX512)
+            lx8_trace_comb(out, p->cols, w, gam, r);
+        else
+            lx4_trace_comb(out, p->cols, w, gam, r);
+    }
+#endif
+    for (; r < r1; r++) {
+        lm_gl3 a = {{0, 0, 0}}, b = {{0, 0, 0}};
+        for (unsigned c = 0; c < w; c++) {
+            lm_gl y = p->cols[c][r];
+            a = lm_gl3_add(a, lm_gl3_mul_base(gam[c], y));
+            b = lm_gl3_add(b, lm_gl3_mul_base(gam[w + c], y));
+        }
+        for (int k = 0; k < 3; k++) {
+            out[k][r] = a.c[k];
+            out[3 + k][r] = b.c[k];
+        }
+    }
+}
+
+static void job_comb_(void *arg, unsigned t, unsigned nt)
+{
+    prover_ *p = arg;
+    lm_gl *out[6];
+    for (int k = 0; k < 6; k++)
+        out[k] = p->uvc + (size_t)k * p->h;
+    size_t nb = (p->h + LM_AIR_ROWS - 1) / LM_AIR_ROWS, b0, b1;
+    share_(&b0, &b1, nb, t, nt);
+    size_t r1 = b1 * LM_AIR_ROWS < p->h ? b1 * LM_AIR_ROWS : p->h;
+    comb_rows_(p, out, b0 * LM_AIR_ROWS, r1);
+}
+
+/* U's coefficients gain sum_i gam''_i C_i's (coefficients i h .. (i+1) h of C). */
+static void job_segs_(void *arg, unsigned t, unsigned nt)
+{
+    prover_ *p = arg;
+    size_t k0, k1, h = p->h, N = p->N;
+    share_(&k0, &k1, h, t, nt);
+    const lm_gl3 *gs = p->gam + 2 * (size_t)p->w;
+    for (size_t k = k0; k < k1; k++) {
+        lm_gl3 a = {{p->uvc[k], p->uvc[h + k], p->uvc[2 * h + k]}};
+        for (unsigned i = 0; i < p->Q; i++) {
+            size_t at = (size_t)i * h + k;
+            a = lm_gl3_add(a, lm_gl3_mul(gs[i], (lm_gl3){{p->ccoef[at], p->ccoef[N + at], p->ccoef[2 * N + at]}}));
+        }
+        p->uvc[k] = a.c[0];
+        p->uvc[h + k] = a.c[1];
+        p->uvc[2 * h + k] = a.c[2];
+    }
+}
+
+/* DEEP at the LDE points, chunk by chunk: the 2 DEEP_CHUNK denominators
+ * x - z, x - g z of a chunk share one batch inversion. */
+static void job_deep_(void *arg, unsigned t, unsigned nt)
+{
+    prover_ *p = arg;
+    size_t N = p->N, i0, i1;
+    share_(&i0, &i1, (N + DEEP_CHUNK - 1) / DEEP_CHUNK, t, nt);
+    lm_gl3 d[2 * DEEP_CHUNK], s[2 * DEEP_CHUNK];
+    const lm_gl *U = p->uv, *V = p->uv + 3 * N;
+    for (size_t ch = i0; ch < i1; ch++) {
+        size_t a = ch * DEEP_CHUNK, n = N - a < DEEP_CHUNK ? N - a : DEEP_CHUNK;
+#ifdef LANES_X86
+        if (p->impl == LM_P2_IMPL_AVX512 && n % 8 == 0) {
+            lx8_deep_chunk(p->deep, p->xs, U, V, N, a, n, p->z, p->gz, p->dk);
+            continue;
+        }
+        if (p->impl == LM_P2_IMPL_AVX2 && n % 4 == 0) {
+            lx4_deep_chunk(p->deep, p->xs, U, V, N, a, n, p->z, p->gz, p->dk);
+            continue;
+        }
+#endif
+        for (size_t k = 0; k < n; k++) {
+            d[k] = gl3_sub_base_(p->xs[a + k], p->z);
+            d[n + k] = gl3_sub_base_(p->xs[a + k], p->gz);
+        }
+        gl3_batch_inv_(d, 2 * n, s); /* never 0: z, g z are drawn outside the LDE domain */
+        for (size_t k = 0; k < n; k++) {
+            size_t pp = a + k;
+            lm_gl3 u = {{U[pp], U[N + pp], U[2 * N + pp]}}, v = {{V[pp], V[N + pp], V[2 * N + pp]}};
+            p->deep[pp] = lm_gl3_add(lm_gl3_mul(lm_gl3_sub(u, p->dk[0]), d[k]),
+                                     lm_gl3_mul(lm_gl3_sub(v, p->dk[1]), d[n + k]));
+        }
+    }
+}
+
 int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx *ctx, const lm_gl *const *cols,
                    unsigned log_h, const lm_stark_opts *opts, lm_stark_proof *proof, lm_err *err)
 {
@@ -343,6 +690,8 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
         return rc;
     prover_ p = {0};
     p.air = air;
+    p.cols = cols;
+    p.impl = lm_stark_impl();
     p.log_h = log_h;
     p.log_b = fp->log_blowup;
     p.log_N = log_h + p.log_b;
@@ -356,6 +705,8 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
         p.threads = LM_PAR_MAX_THREADS;
     if (ctx->fwd == NULL || ctx->max_log_n < p.log_N)
         return lm_err_set(err, LM_EINVAL, "stark: the NTT context needs max_log_n >= %u", p.log_N);
+    p.ctx1 = *ctx;
+    p.ctx1.threads = 1;
     size_t N = p.N, h = p.h, nc = air->n_constraints, nb = air->n_boundary;
     unsigned w = p.w, Q = p.Q;
     lm_transcript t;
@@ -385,7 +736,7 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     ALLOC_(p.ch, nc + nb);
     squeeze_k_(&t, p.ch, nc + nb);
 
-    /* 2. Composition values C(x_i), natural order. */
+    /* 2. Composition values C(x) at the LDE points, bit-reversed like the LDE. */
     ALLOC_(p.rev, N);
     ALLOC_(p.xs, N);
     for (size_t i = 0; i < N; i++)
@@ -397,6 +748,7 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     p.xs[0] = LM_NTT_COSET_SHIFT;
     for (size_t i = 1; i < N; i++)
         p.xs[i] = lm_gl_mul(p.xs[i - 1], wN);
+    lm_ntt_bit_reverse(p.xs, p.log_N);
     {
         /* x_i^h = s^h w_beta^(i mod beta) */
         lm_gl sh = lm_gl_pow(LM_NTT_COSET_SHIFT, h), r = sh;
@@ -426,17 +778,21 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     }
     if ((rc = periodic_lde_(&p, ctx, err)) != LM_OK)
         goto out;
-    ALLOC_(p.cvals, N);
-    ALLOC_(p.scratch3, (size_t)p.threads * (2 * w + nc + air->n_periodic));
+    ALLOC_(p.ccoef, 3 * N);
+    p.scratch_len = LM_AIR_ROWS * (2 * (size_t)w + air->n_periodic + nc + p.n_rows + 6) +
+                    3 * (2 * (size_t)w + air->n_periodic + nc);
+    ALLOC_(p.scratch, (size_t)p.threads * p.scratch_len);
     lm_par_run(N >= 4096 ? p.threads : 1, job_comp_, &p);
+    free(p.binv);
+    free(p.scratch);
+    free(p.rev);
+    p.binv = p.scratch = NULL;
+    p.rev = NULL;
 
     /* 3. C's coefficients; degree < Q h unless the trace is bad. */
-    ALLOC_(p.ccoef, 3 * N);
     for (int c = 0; c < 3; c++) {
         lm_gl *col = p.ccoef + (size_t)c * N;
-        for (size_t i = 0; i < N; i++)
-            col[i] = p.cvals[i].c[c];
-        lm_ntt_coset_interpolate(ctx, col, p.log_N, LM_NTT_COSET_SHIFT, LM_NTT_NATURAL);
+        lm_ntt_coset_interpolate(ctx, col, p.log_N, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
         if (opts == NULL || !opts->unchecked)
             for (size_t i = (size_t)Q * h; i < N; i++)
                 if (col[i] != 0) {
@@ -446,10 +802,16 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     }
     /* Segments C_i (coefficients i h .. (i+1) h) on s H_N, bit-reversed. */
     ALLOC_(p.comp, (size_t)3 * Q * N);
-    for (unsigned i = 0; i < Q; i++)
-        for (int c = 0; c < 3; c++)
-            lm_ntt_coset_eval(ctx, p.comp + (size_t)(3 * i + c) * N, p.log_N, p.ccoef + (size_t)c * N + (size_t)i * h,
-                              h, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
+    {
+        lm_gl *outs[3u << LM_FRI_MAX_LOG_BLOWUP];
+        const lm_gl *coefs[3u << LM_FRI_MAX_LOG_BLOWUP];
+        for (unsigned i = 0; i < Q; i++)
+            for (unsigned c = 0; c < 3; c++) {
+                outs[3 * i + c] = p.comp + (size_t)(3 * i + c) * N;
+                coefs[3 * i + c] = p.ccoef + (size_t)c * N + (size_t)i * h;
+            }
+        coset_evals_(&p, ctx, outs, coefs, 3 * (size_t)Q, h);
+    }
     lm_matrix_view cv = {p.comp, N, 3 * (size_t)Q, 1, N};
     if ((rc = accel_merkle_build(&p.ctree, &cv, p.threads, err)) != LM_OK)
         goto out;
@@ -457,34 +819,43 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     lm_transcript_absorb_digest(&t, proof->comp_root.e);
 
     /* 4. Out-of-domain point z and the values there. */
-    lm_gl3 z = lm_transcript_squeeze_gl3(&t), gz = lm_gl3_mul_base(z, g);
+    p.z = lm_transcript_squeeze_gl3(&t);
+    p.gz = lm_gl3_mul_base(p.z, g);
     ALLOC_(proof->ood, 2 * (size_t)w + Q);
     p.ood = proof->ood;
-    for (unsigned c = 0; c < w; c++) {
-        memcpy(p.tmp, cols[c], h * sizeof(lm_gl));
-        lm_ntt_inverse(ctx, p.tmp, log_h);
-        proof->ood[c] = eval_base_poly_(p.tmp, h, z);
-        proof->ood[w + c] = eval_base_poly_(p.tmp, h, gz);
-    }
+    if ((rc = ood_trace_(&p, ctx, err)) != LM_OK)
+        goto out;
     for (unsigned i = 0; i < Q; i++)
-        proof->ood[2 * w + i] = eval_segment_(p.ccoef, N, h, i, z);
+        proof->ood[2 * w + i] = eval_segment_(p.ccoef, N, h, i, p.z);
     lm_transcript_absorb_gl3(&t, proof->ood, 2 * (size_t)w + Q);
 
     /* 5. DEEP composition on s H_N, bit-reversed. */
     ALLOC_(p.gam, 2 * (size_t)w + Q);
     squeeze_k_(&t, p.gam, 2 * (size_t)w + Q);
     deep_consts_(p.dk, w, Q, p.ood, p.gam);
-    ALLOC_(p.inv_z, N);
-    ALLOC_(p.inv_gz, N);
-    ALLOC_(p.deep, N);
-    for (size_t pp = 0; pp < N; pp++) {
-        lm_gl x = p.xs[p.rev[pp]];
-        p.inv_z[pp] = gl3_sub_base_(x, z);
-        p.inv_gz[pp] = gl3_sub_base_(x, gz);
+    ALLOC_(p.uvc, 6 * h);
+    lm_par_run(h * w >= 4096 ? p.threads : 1, job_comb_, &p);
+    for (int k = 0; k < 6; k++)
+        lm_ntt_inverse(ctx, p.uvc + (size_t)k * h, log_h);
+    lm_par_run(h >= 4096 ? p.threads : 1, job_segs_, &p);
+    free(p.ccoef);
+    p.ccoef = NULL;
+    ALLOC_(p.uv, 6 * N);
+    {
+        lm_gl *outs[6];
+        const lm_gl *coefs[6];
+        for (int k = 0; k < 6; k++) {
+            outs[k] = p.uv + (size_t)k * N;
+            coefs[k] = p.uvc + (size_t)k * h;
+        }
+        coset_evals_(&p, ctx, outs, coefs, 6, h);
     }
-    gl3_batch_inv_(p.inv_z, N, p.deep);
-    gl3_batch_inv_(p.inv_gz, N, p.deep);
+    free(p.uvc);
+    p.uvc = NULL;
+    ALLOC_(p.deep, N);
     lm_par_run(N >= 4096 ? p.threads : 1, job_deep_, &p);
+    free(p.uv);
+    p.uv = NULL;
     if (opts != NULL && !lm_gl3_is_zero(opts->deep_offset))
         for (size_t pp = 0; pp < N; pp++)
             p.deep[pp] = lm_gl3_add(p.deep[pp], opts->deep_offset);

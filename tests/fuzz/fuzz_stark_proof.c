@@ -60,12 +60,12 @@ static void one_statement(const lm_air *air, unsigned log_h, const uint8_t *data
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const lm_air_boundary fib_bnd[3] = {{0, 0, 1}, {1, 0, 1}, {1, 7, 34}};
-    const lm_air fib = {"fibonacci", 2, 2, 1, fib_eval, NULL, fib_bnd, 3, NULL, 0};
+    const lm_air fib = {"fibonacci", 2, 2, 1, fib_eval, NULL, fib_bnd, 3, NULL, 0, NULL};
     one_statement(&fib, 3, data, size);
     static const lm_air_boundary pc_bnd[3] = {{0, 0, 0}, {1, 0, 0}, {1, 15, 469}};
     static const lm_gl sel[8] = {0, 0, 0, 0, 0, 0, 0, 1}, k[4] = {5, 7, 11, 13};
     static const lm_air_periodic per[2] = {{3, sel}, {2, k}};
-    const lm_air pc = {"periodic-counter", 2, 2, 2, pc_eval, NULL, pc_bnd, 3, per, 2};
+    const lm_air pc = {"periodic-counter", 2, 2, 2, pc_eval, NULL, pc_bnd, 3, per, 2, NULL};
     one_statement(&pc, 4, data, size);
     return 0;
 }

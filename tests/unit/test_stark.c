@@ -62,7 +62,7 @@ static void fib_make(instance *in, unsigned log_h)
     in->bnd[0] = (lm_air_boundary){0, 0, 1};
     in->bnd[1] = (lm_air_boundary){1, 0, 1};
     in->bnd[2] = (lm_air_boundary){1, h - 1, in->cols[1][h - 1]};
-    in->air = (lm_air){"fibonacci", 2, 2, 1, fib_eval, NULL, in->bnd, 3, NULL, 0};
+    in->air = (lm_air){"fibonacci", 2, 2, 1, fib_eval, NULL, in->bnd, 3, NULL, 0, NULL};
 }
 
 static void cube_make(instance *in, unsigned log_h)
@@ -83,7 +83,7 @@ static void cube_make(instance *in, unsigned log_h)
     in->bnd[0] = (lm_air_boundary){0, 0, 3};
     in->bnd[1] = (lm_air_boundary){1, 0, 5};
     in->bnd[2] = (lm_air_boundary){0, h - 1, in->cols[0][h - 1]};
-    in->air = (lm_air){"cube", 2, 2, 3, cube_eval, NULL, in->bnd, 3, NULL, 0};
+    in->air = (lm_air){"cube", 2, 2, 3, cube_eval, NULL, in->bnd, 3, NULL, 0, NULL};
 }
 
 /* Periodic counter: c' = (c + 1)(1 - sel), a' = a + k c, with the periodic
@@ -134,7 +134,7 @@ static void pc_make(pc_instance *pi, unsigned log_h, unsigned sel_row)
     in->bnd[0] = (lm_air_boundary){0, 0, 0};
     in->bnd[1] = (lm_air_boundary){1, 0, 0};
     in->bnd[2] = (lm_air_boundary){1, h - 1, in->cols[1][h - 1]};
-    in->air = (lm_air){"periodic-counter", 2, 2, 2, pc_eval, NULL, in->bnd, 3, pi->per, 2};
+    in->air = (lm_air){"periodic-counter", 2, 2, 2, pc_eval, NULL, in->bnd, 3, pi->per, 2, NULL};
 }
 
 static void instance_free(instance *in)
