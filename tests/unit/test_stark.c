@@ -17,6 +17,8 @@
 
 #include "lamina/stark.h"
 
+#include "../proof_file.h"
+
 /* ---- AIRs ---------------------------------------------------------------------- */
 
 /* Fibonacci: a' = b, b' = a + b. */
@@ -572,27 +574,9 @@ static void check_seed(const instance *in, const lm_fri_params *fp, const char *
 {
     lm_stark_proof p;
     prove_ok(in, fp, 1, &p);
-    size_t n = lm_stark_proof_size(&p), len;
-    uint8_t *b = malloc(n), *f = malloc(n + 1);
-    assert_non_null(b);
-    assert_non_null(f);
-    assert_int_equal(lm_stark_proof_write(b, n, &len, &p, NULL), LM_OK);
     char path[512];
     snprintf(path, sizeof path, "%s/tests/fuzz/corpus/stark_proof/%s", LM_SOURCE_DIR, name);
-    const char *wr = getenv("LM_STARK_WRITE_CORPUS");
-    FILE *fh = fopen(path, wr != NULL && wr[0] == '1' ? "wb" : "rb");
-    if (fh == NULL)
-        fail_msg("cannot open %s", path);
-    if (wr != NULL && wr[0] == '1') {
-        assert_int_equal(fwrite(b, 1, n, fh), n);
-    } else {
-        size_t got = fread(f, 1, n + 1, fh);
-        if (got != n || memcmp(f, b, n) != 0)
-            fail_msg("%s differs from a fresh proof (run with LM_STARK_WRITE_CORPUS=1 if the format changed)", path);
-    }
-    fclose(fh);
-    free(b);
-    free(f);
+    check_proof_file(&p, path);
     lm_stark_proof_free(&p);
 }
 
