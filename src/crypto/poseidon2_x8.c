@@ -30,30 +30,7 @@ typedef lm_gl lanes_t[LM_P2_WIDTH][LANES];
 
 /* ---- AVX-512F: 8 lanes ------------------------------------------------------ */
 
-#define P2X_N 8
-#define P2X_V p2x8_v
-#define P2X(name) p2x8_##name
-#define P2X_FN static inline __attribute__((target("avx512f"), always_inline))
-typedef uint64_t p2x8_v __attribute__((vector_size(64)));
-
-P2X_FN p2x8_v p2x8_mul32(p2x8_v a, p2x8_v b) { return (p2x8_v)_mm512_mul_epu32((__m512i)a, (__m512i)b); }
-P2X_FN p2x8_v p2x8_hi32(p2x8_v a) { return (p2x8_v)_mm512_shuffle_epi32((__m512i)a, _MM_PERM_CDAB); }
-/* (b mod 2^32) 2^32 + (a mod 2^32): a's even 32-bit words, b's even words moved up */
-P2X_FN p2x8_v p2x8_join32(p2x8_v a, p2x8_v b)
-{
-    return (p2x8_v)_mm512_mask_shuffle_epi32((__m512i)a, 0xaaaa, (__m512i)b, _MM_PERM_CDAB);
-}
-P2X_FN p2x8_v p2x8_add_if_lt(p2x8_v x, p2x8_v a, p2x8_v b, p2x8_v v)
-{
-    __mmask8 k = _mm512_cmplt_epu64_mask((__m512i)a, (__m512i)b);
-    return (p2x8_v)_mm512_mask_add_epi64((__m512i)x, k, (__m512i)x, (__m512i)v);
-}
-P2X_FN p2x8_v p2x8_sub_if_lt(p2x8_v x, p2x8_v a, p2x8_v b, p2x8_v v)
-{
-    __mmask8 k = _mm512_cmplt_epu64_mask((__m512i)a, (__m512i)b);
-    return (p2x8_v)_mm512_mask_sub_epi64((__m512i)x, k, (__m512i)x, (__m512i)v);
-}
-
+#include "lanes_avx512.h"
 #include "poseidon2_lanes.h"
 
 __attribute__((target("avx512f"))) static void permute_lanes_avx512(lanes_t v)
@@ -64,30 +41,11 @@ __attribute__((target("avx512f"))) static void permute_lanes_avx512(lanes_t v)
     memcpy(v, x, sizeof x);
 }
 
-#undef P2X_N
-#undef P2X_V
-#undef P2X
-#undef P2X_FN
+#include "lanes_end.h"
 
 /* ---- AVX2: 4 lanes, twice --------------------------------------------------- */
 
-#define P2X_N 4
-#define P2X_V p2x4_v
-#define P2X(name) p2x4_##name
-#define P2X_FN static inline __attribute__((target("avx2"), always_inline))
-typedef uint64_t p2x4_v __attribute__((vector_size(32)));
-
-P2X_FN p2x4_v p2x4_mul32(p2x4_v a, p2x4_v b) { return (p2x4_v)_mm256_mul_epu32((__m256i)a, (__m256i)b); }
-/* AVX2 has no unsigned 64-bit compare; the vector comparison becomes a
- * signed one on words with the top bit flipped (a lane mask, no branch). */
-P2X_FN p2x4_v p2x4_hi32(p2x4_v a) { return (p2x4_v)_mm256_shuffle_epi32((__m256i)a, 0xb1); }
-P2X_FN p2x4_v p2x4_join32(p2x4_v a, p2x4_v b)
-{
-    return (p2x4_v)_mm256_blend_epi32((__m256i)a, _mm256_shuffle_epi32((__m256i)b, 0xb1), 0xaa);
-}
-P2X_FN p2x4_v p2x4_add_if_lt(p2x4_v x, p2x4_v a, p2x4_v b, p2x4_v v) { return x + ((p2x4_v)(a < b) & v); }
-P2X_FN p2x4_v p2x4_sub_if_lt(p2x4_v x, p2x4_v a, p2x4_v b, p2x4_v v) { return x - ((p2x4_v)(a < b) & v); }
-
+#include "lanes_avx2.h"
 #include "poseidon2_lanes.h"
 
 __attribute__((target("avx2"))) static void permute_lanes_avx2(lanes_t v)
@@ -102,10 +60,7 @@ __attribute__((target("avx2"))) static void permute_lanes_avx2(lanes_t v)
     }
 }
 
-#undef P2X_N
-#undef P2X_V
-#undef P2X
-#undef P2X_FN
+#include "lanes_end.h"
 
 #endif /* P2X_HAVE_X86 */
 

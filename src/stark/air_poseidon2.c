@@ -257,11 +257,11 @@ void lm_p2air_eval_rows(lm_gl *out, const lm_gl *in, const lm_gl *rounds)
 #ifdef LANES_X86
     lm_p2_impl impl = lm_stark_impl();
     if (impl == LM_P2_IMPL_AVX512) {
-        lx8_p2_eval_rows(out, in, rounds);
+        p2x8_p2_eval_rows(out, in, rounds);
         return;
     }
     if (impl == LM_P2_IMPL_AVX2) {
-        lx4_p2_eval_rows(out, in, rounds);
+        p2x4_p2_eval_rows(out, in, rounds);
         return;
     }
 #endif
@@ -386,9 +386,9 @@ static void job_fill_(void *arg, unsigned t, unsigned nt)
         if (f->impl == LM_P2_IMPL_AVX512 || f->impl == LM_P2_IMPL_AVX2) {
             for (unsigned l = 0; l < LM_AIR_ROWS; l += (f->impl == LM_P2_IMPL_AVX512 ? 8 : 4)) {
                 if (f->impl == LM_P2_IMPL_AVX512)
-                    lx8_p2_fill_lanes(f->trace + r + l, h, in + l, h);
+                    p2x8_p2_fill_lanes(f->trace + r + l, h, in + l, h);
                 else
-                    lx4_p2_fill_lanes(f->trace + r + l, h, in + l, h);
+                    p2x4_p2_fill_lanes(f->trace + r + l, h, in + l, h);
             }
             continue;
         }

@@ -159,9 +159,9 @@ static void dif_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1
     unsigned L = lanes_();
     if (L > 1 && m % L == 0 && k0 % L == 0 && k1 % L == 0) {
         if (L == 8)
-            lx8_dif_stage(a, m, tw, k0, k1);
+            p2x8_dif_stage(a, m, tw, k0, k1);
         else
-            lx4_dif_stage(a, m, tw, k0, k1);
+            p2x4_dif_stage(a, m, tw, k0, k1);
         return;
     }
 #endif
@@ -174,9 +174,9 @@ static void dit_stage_(lm_gl *a, size_t m, const lm_gl *tw, size_t k0, size_t k1
     unsigned L = lanes_();
     if (L > 1 && m % L == 0 && k0 % L == 0 && k1 % L == 0) {
         if (L == 8)
-            lx8_dit_stage(a, m, tw, k0, k1);
+            p2x8_dit_stage(a, m, tw, k0, k1);
         else
-            lx4_dit_stage(a, m, tw, k0, k1);
+            p2x4_dit_stage(a, m, tw, k0, k1);
         return;
     }
 #endif
@@ -213,9 +213,9 @@ static void dif_serial_(const lm_gl *tw, lm_gl *a, unsigned log_n)
         for (; m >= L; m /= 2)
             dif_stage_(a, m, tw, 0, n / 2);
         if (L == 8)
-            lx8_dif_tail(a, n, tw);
+            p2x8_dif_tail(a, n, tw);
         else
-            lx4_dif_tail(a, n, tw);
+            p2x4_dif_tail(a, n, tw);
         return;
     }
 #endif
@@ -240,9 +240,9 @@ static void dit_serial_(const lm_gl *tw, lm_gl *a, unsigned log_n)
     unsigned L = lanes_();
     if (L > 1 && n >= L) {
         if (L == 8)
-            lx8_dit_head(a, n, tw);
+            p2x8_dit_head(a, n, tw);
         else
-            lx4_dit_head(a, n, tw);
+            p2x4_dit_head(a, n, tw);
         m = L;
     } else
         stage1_(a, n);
@@ -259,9 +259,9 @@ static void scale_(lm_gl *a, size_t n, lm_gl s)
     unsigned L = lanes_();
     if (L > 1 && n % L == 0) {
         if (L == 8)
-            lx8_scale(a, n, s);
+            p2x8_scale(a, n, s);
         else
-            lx4_scale(a, n, s);
+            p2x4_scale(a, n, s);
         return;
     }
 #endif
@@ -276,9 +276,9 @@ static void scale_powers_(lm_gl *a, size_t n, lm_gl s, lm_gl c)
     unsigned L = lanes_();
     if (L > 1 && n % L == 0) {
         if (L == 8)
-            lx8_scale_powers(a, n, s, c);
+            p2x8_scale_powers(a, n, s, c);
         else
-            lx4_scale_powers(a, n, s, c);
+            p2x4_scale_powers(a, n, s, c);
         return;
     }
 #endif

@@ -63,7 +63,7 @@ P2X_FN void P2X(dif_tail64)(lm_gl *a, const lm_gl *tw)
     P2X_V y[8];
     for (int r = 0; r < 8; r++)
         y[r] = P2X(load)(a + 8 * r);
-    lx8_transpose(y);
+    p2x8_transpose(y);
     for (unsigned m = 4; m >= 1; m /= 2)
         for (unsigned c = 0; c < 8; c++) {
             if (c & m)
@@ -73,7 +73,7 @@ P2X_FN void P2X(dif_tail64)(lm_gl *a, const lm_gl *tw)
             y[c] = P2X(add_cc)(u, v);
             y[c + m] = j == 0 ? d : P2X(canon)(P2X(mul)(d, P2X(splat)(tw[m + j])));
         }
-    lx8_transpose(y);
+    p2x8_transpose(y);
     for (int r = 0; r < 8; r++)
         P2X(store)(a + 8 * r, y[r]);
 }
@@ -85,7 +85,7 @@ P2X_FN void P2X(dit_head64)(lm_gl *a, const lm_gl *tw)
     P2X_V y[8];
     for (int r = 0; r < 8; r++)
         y[r] = P2X(load)(a + 8 * r);
-    lx8_transpose(y);
+    p2x8_transpose(y);
     for (unsigned m = 1; m <= 4; m *= 2)
         for (unsigned c = 0; c < 8; c++) {
             if (c & m)
@@ -95,7 +95,7 @@ P2X_FN void P2X(dit_head64)(lm_gl *a, const lm_gl *tw)
             y[c] = P2X(add_cc)(u, v);
             y[c + m] = P2X(sub_cc)(u, v);
         }
-    lx8_transpose(y);
+    p2x8_transpose(y);
     for (int r = 0; r < 8; r++)
         P2X(store)(a + 8 * r, y[r]);
 }

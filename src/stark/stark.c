@@ -258,11 +258,11 @@ static void comp_sum_(lm_p2_impl impl, lm_gl *acc, const lm_gl *T, unsigned nc, 
 {
 #ifdef LANES_X86
     if (impl == LM_P2_IMPL_AVX512) {
-        lx8_comp_sum(acc, T, nc, ch);
+        p2x8_comp_sum(acc, T, nc, ch);
         return;
     }
     if (impl == LM_P2_IMPL_AVX2) {
-        lx4_comp_sum(acc, T, nc, ch);
+        p2x4_comp_sum(acc, T, nc, ch);
         return;
     }
 #endif
@@ -285,11 +285,11 @@ static void comp_finish_(const prover_ *p, lm_gl *out, const lm_gl *acc, const l
     const lm_gl3 *chb = p->ch + air->n_constraints;
 #ifdef LANES_X86
     if (p->impl == LM_P2_IMPL_AVX512) {
-        lx8_comp_finish(out, acc, f, cur, air, p->bidx, binv, p->n_rows, chb);
+        p2x8_comp_finish(out, acc, f, cur, air, p->bidx, binv, p->n_rows, chb);
         return;
     }
     if (p->impl == LM_P2_IMPL_AVX2) {
-        lx4_comp_finish(out, acc, f, cur, air, p->bidx, binv, p->n_rows, chb);
+        p2x4_comp_finish(out, acc, f, cur, air, p->bidx, binv, p->n_rows, chb);
         return;
     }
 #endif
@@ -504,9 +504,9 @@ static void ood_column_(const prover_ *p, lm_gl3 out[2], const lm_gl *y)
         unsigned lanes = p->impl == LM_P2_IMPL_AVX512 ? 8 : 4;
         v = h - LM_AIR_ROWS; /* the lanes read y[i + 1]: the last rows wrap around, below */
         if (lanes == 8)
-            lx8_ood_part(part, y, v, L0, L1, L2);
+            p2x8_ood_part(part, y, v, L0, L1, L2);
         else
-            lx4_ood_part(part, y, v, L0, L1, L2);
+            p2x4_ood_part(part, y, v, L0, L1, L2);
         for (unsigned l = 0; l < lanes; l++) {
             a = lm_gl3_add(a, (lm_gl3){{part[l], part[lanes + l], part[2 * lanes + l]}});
             b = lm_gl3_add(b, (lm_gl3){{part[3 * lanes + l], part[4 * lanes + l], part[5 * lanes + l]}});
@@ -596,9 +596,9 @@ static void comb_rows_(const prover_ *p, lm_gl *const *out, size_t r0, size_t r1
     for (; r + LM_AIR_ROWS <= r1 && (p->impl == LM_P2_IMPL_AVX512 || p->impl == LM_P2_IMPL_AVX2);
          r += LM_AIR_ROWS) {
         if (p->impl == LM_P2_IMPL_AVX512)
-            lx8_trace_comb(out, p->cols, w, gam, r);
+            p2x8_trace_comb(out, p->cols, w, gam, r);
         else
-            lx4_trace_comb(out, p->cols, w, gam, r);
+            p2x4_trace_comb(out, p->cols, w, gam, r);
     }
 #endif
     for (; r < r1; r++) {
@@ -659,11 +659,11 @@ static void job_deep_(void *arg, unsigned t, unsigned nt)
         size_t a = ch * DEEP_CHUNK, n = N - a < DEEP_CHUNK ? N - a : DEEP_CHUNK;
 #ifdef LANES_X86
         if (p->impl == LM_P2_IMPL_AVX512 && n % 8 == 0) {
-            lx8_deep_chunk(p->deep, p->xs, U, V, N, a, n, p->z, p->gz, p->dk);
+            p2x8_deep_chunk(p->deep, p->xs, U, V, N, a, n, p->z, p->gz, p->dk);
             continue;
         }
         if (p->impl == LM_P2_IMPL_AVX2 && n % 4 == 0) {
-            lx4_deep_chunk(p->deep, p->xs, U, V, N, a, n, p->z, p->gz, p->dk);
+            p2x4_deep_chunk(p->deep, p->xs, U, V, N, a, n, p->z, p->gz, p->dk);
             continue;
         }
 #endif
