@@ -148,14 +148,15 @@ int bench_stark(unsigned threads)
  *
  * The Poseidon2 hash-chain AIR (lamina/air_poseidon2.h): n = 2^k - 1
  * permutations in a trace of 2^k rows (the most that length holds), proven
- * with the default parameters (blowup 8, 60 queries, 20 grinding bits,
+ * with the default parameters (blowup 8, 66 queries, 12 grinding bits,
  * cubic extension: >= 104 proven bits), on 1 thread and on `threads`.
  * "prove" is lm_p2air_prove_chain: trace generation, NTT context, the STARK
  * prover. "perm/CPU-s" is n over the process CPU time of the 1-thread
  * proof: the 1-thread rate a quiet machine would give (this machine's 2
  * cores are shared, so wall-clock rates vary with the load). "grind
- * Mperm": the Poseidon2 permutations the 20-bit grinding took (the nonce
- * + 1: geometric, mean 2^20), the one random part of the cost. Peak memory: the resident-set high-water mark (VmHWM of
+ * Mperm": the Poseidon2 permutations the grinding took (the nonce + 1:
+ * geometric, mean 2^12 at the default 12 bits), the one random part of the
+ * cost. Peak memory: the resident-set high-water mark (VmHWM of
  * /proc/self/status) reset before the proof (writing "5" to
  * /proc/self/clear_refs) minus the resident set before it (after
  * malloc_trim, so that freed memory the next proof would reuse is not
@@ -301,13 +302,13 @@ int bench_p2air(unsigned threads, double budget_s)
  * The state-update AIR (lamina/air_state.h): batches of n = 2^k - 1 leaf
  * updates (32 rows each, in a trace of 32 (n + 1) rows, the most that
  * length holds) at random indices of a state tree of 2^16 leaves, proven
- * with the default parameters (blowup 8, 60 queries, 20 grinding bits),
+ * with the default parameters (blowup 8, 66 queries, 12 grinding bits),
  * on 1 thread and on `threads`. "prove" is lm_stateair_prove (witness
  * check, trace, STARK prover); the siblings come from lm_state_tree_prove
  * beforehand and are not timed. "upd/CPU-s": n over the process CPU time
- * of the 1-thread proof. "grind Mperm": the permutations the 20-bit
- * grinding took (nonce + 1, geometric with mean 2^20), a random part of
- * the cost that dominates small batches. Sizes k = 1.., the next one skipped when the time
+ * of the 1-thread proof. "grind Mperm": the permutations the grinding took
+ * (nonce + 1, geometric with mean 2^12 at the default 12 bits), a random
+ * part of the cost. Sizes k = 1.., the next one skipped when the time
  * spent plus twice the last size's would pass budget_s (the environment
  * variable LAMINA_BENCH_STATEAIR_BUDGET, in seconds, overrides it). */
 

@@ -56,15 +56,19 @@ LM_MUST_CHECK int lm_stark_security(lm_security *out, const lm_security_input *i
  * a given m, for tests and reports: ALI, DEEP, FRI commit, FRI query. */
 void lm_stark_security_ldr_terms(double terms[4], const lm_security_input *in, unsigned m);
 
-/* Lamina's default parameters: cubic extension, blowup 8, 60 queries,
- * 20 grinding bits, final polynomial of 2^3 coefficients. They give at least
+/* Lamina's default parameters: cubic extension, blowup 8, 66 queries,
+ * 12 grinding bits, final polynomial of 2^3 coefficients. They give at least
  * 104 proven bits (list-decoding regime; 100 is the target) for every trace
  * length from 2^LM_STARK_DEFAULT_MIN_LOG_TRACE to
  * 2^LM_STARK_DEFAULT_MAX_LOG_TRACE (tested), and 128 conjectured bits
- * (capped by collisions). Shorter traces must be padded to 2^4 rows. */
+ * (capped by collisions). Shorter traces must be padded to 2^4 rows.
+ * Queries rather than grinding carry the bits: 6 queries more than with 20
+ * grinding bits give as many proven bits or more at every length, for ~2^12
+ * Poseidon2 permutations of grinding instead of ~2^20 (docs/stark.md,
+ * "Default parameters"). */
 #define LM_STARK_DEFAULT_LOG_BLOWUP 3u
-#define LM_STARK_DEFAULT_QUERIES 60u
-#define LM_STARK_DEFAULT_POW_BITS 20u
+#define LM_STARK_DEFAULT_QUERIES 66u
+#define LM_STARK_DEFAULT_POW_BITS 12u
 #define LM_STARK_DEFAULT_LOG_FINAL 3u
 #define LM_STARK_DEFAULT_MIN_LOG_TRACE 4u
 #define LM_STARK_DEFAULT_MAX_LOG_TRACE 26u
