@@ -213,7 +213,7 @@ typedef struct p2_run_ {
     bool exact_peak;
 } p2_run_;
 
-static int p2_run_one_(p2_run_ *r, unsigned log_h, unsigned threads)
+static int p2_run_one_(p2_run_ *r, unsigned log_h, unsigned threads, const lm_fri_params *fp)
 {
     uint64_t n = ((uint64_t)1 << log_h) - 1;
     lm_gl x0[LM_P2_WIDTH], xn[LM_P2_WIDTH];
@@ -225,7 +225,7 @@ static int p2_run_one_(p2_run_ *r, unsigned log_h, unsigned threads)
     long rss0 = status_kib_("VmRSS:"), max0 = maxrss_kib_();
     r->exact_peak = reset_hwm_();
     double t0 = bench_now(), c0 = cpu_now_();
-    if (lm_p2air_prove_chain(&p, xn, x0, n, NULL, threads, &err) != LM_OK) {
+    if (lm_p2air_prove_chain(&p, xn, x0, n, fp, threads, &err) != LM_OK) {
         fprintf(stderr, "bench p2air: %s\n", err.msg);
         return 1;
     }
@@ -238,7 +238,7 @@ static int p2_run_one_(p2_run_ *r, unsigned log_h, unsigned threads)
     r->verify_s = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         t0 = bench_now();
-        int rc = lm_p2air_verify_chain(&p, x0, xn, n, NULL, &err);
+        int rc = lm_p2air_verify_chain(&p, x0, xn, n, fp, &err);
         double el = bench_now() - t0;
         if (rc != LM_OK) {
             fprintf(stderr, "bench p2air: verify: %s\n", err.msg);
@@ -252,18 +252,18 @@ static int p2_run_one_(p2_run_ *r, unsigned log_h, unsigned threads)
     return 0;
 }
 
-int bench_p2air(unsigned threads, double budget_s)
+static int p2air_table_(unsigned threads, double budget_s, const lm_fri_params *fp, const char *title)
 {
-    const char *env = getenv("LAMINA_BENCH_P2AIR_BUDGET");
-    if (env != NULL && strtod(env, NULL) > 0)
-        budget_s = strtod(env, NULL);
     lm_security_input si;
     lm_security sec;
     lm_stark_default_security_input(&si, 16);
+    si.log_blowup = fp->log_blowup;
+    si.num_queries = fp->num_queries;
+    si.grinding_bits = fp->pow_bits;
     si.constraint_degree = LM_P2AIR_DEGREE;
     if (lm_stark_security(&sec, &si, NULL) != LM_OK)
         return 1;
-    printf("\n| %-40s | %12s | %12s | %12s | %9s | %9s | %8s | %11s |\n", "Poseidon2 hash chain, proven", "perm/s 1 thr",
+    printf("\n| %-40s | %12s | %12s | %12s | %9s | %9s | %8s | %11s |\n", title, "perm/s 1 thr",
            "perm/s all", "perm/CPU-s", "verify ms", "proof KiB", "peak MiB", "grind Mperm");
     printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------------", "--------------",
            "--------------", "--------------", "-----------", "-----------", "----------", "-------------");
@@ -276,10 +276,10 @@ int bench_p2air(unsigned threads, double budget_s)
         }
         double t_size = bench_now();
         p2_run_ one, all;
-        if (p2_run_one_(&one, k, 1) != 0)
+        if (p2_run_one_(&one, k, 1, fp) != 0)
             return 1;
         all = one;
-        if (threads > 1 && p2_run_one_(&all, k, threads) != 0)
+        if (threads > 1 && p2_run_one_(&all, k, threads, fp) != 0)
             return 1;
         last = bench_now() - t_size;
         double n = (double)(((uint64_t)1 << k) - 1);
@@ -295,6 +295,21 @@ int bench_p2air(unsigned threads, double budget_s)
     printf("| %-40s | %12u | %12s | %12s | %9s | %9s | %8s | %11s |\n", "  proven bits (list decoding), 2^16 rows",
            sec.proven, "", "", "", "", "", "");
     return 0;
+}
+
+/* The default parameters (blowup 8), then the fast set (blowup 2,
+ * lm_stark_fast_fri_params), each within the budget. */
+int bench_p2air(unsigned threads, double budget_s)
+{
+    const char *env = getenv("LAMINA_BENCH_P2AIR_BUDGET");
+    if (env != NULL && strtod(env, NULL) > 0)
+        budget_s = strtod(env, NULL);
+    lm_fri_params def, fast;
+    lm_stark_default_fri_params(&def);
+    lm_stark_fast_fri_params(&fast);
+    if (p2air_table_(threads, budget_s, &def, "Poseidon2 hash chain, proven") != 0)
+        return 1;
+    return p2air_table_(threads, budget_s, &fast, "the same, fast parameters (blowup 2)");
 }
 
 /* ---- proven state-tree leaf updates ----------------------------------------------

@@ -83,7 +83,7 @@ typedef struct lm_air {
     const char *name;       /* identifies the constraint system; absorbed (NULL = "") */
     unsigned width;         /* 1..LM_STARK_MAX_WIDTH trace columns */
     unsigned n_constraints; /* 0..LM_STARK_MAX_CONSTRAINTS transition constraints */
-    unsigned degree;        /* max constraint degree, 1..blowup */
+    unsigned degree;        /* max constraint degree, 1..2^LM_FRI_MAX_LOG_BLOWUP (lm_stark_log_eval_blowup) */
     lm_air_eval_fn eval;    /* may be NULL when n_constraints == 0 */
     const void *ctx;
     const lm_air_boundary *boundary; /* the statement's public values */
@@ -95,6 +95,13 @@ typedef struct lm_air {
 
 /* The number of composition segments: max(1, degree - 1). */
 unsigned lm_stark_num_segments(const lm_air *air);
+
+/* log2 of the evaluation blowup: the constraints are evaluated on a coset
+ * of h * 2^this points, max(fp->log_blowup, ceil(log2 degree)); the trace
+ * and the composition are committed, and DEEP and FRI run, on h *
+ * 2^fp->log_blowup points (which may be fewer). The prover's NTT context
+ * needs max_log_n >= log_h + this. */
+unsigned lm_stark_log_eval_blowup(const lm_air *air, const lm_fri_params *fp);
 
 typedef struct lm_stark_proof {
     unsigned log_h, width, n_seg;

@@ -77,6 +77,18 @@ void lm_stark_security_ldr_terms(double terms[4], const lm_security_input *in, u
 /* Out: *fp the default FRI parameters. */
 void lm_stark_default_fri_params(lm_fri_params *fp);
 
+/* A parameter set for prover speed: blowup 2, 196 queries, 16 grinding
+ * bits, final polynomial of 2^3 coefficients. The trace and the composition
+ * are committed on 2 h points (a quarter of the default's hashing), the
+ * constraints still evaluated on max(2, degree) h (lm_stark_log_eval_blowup);
+ * proofs are about 2.5 times the default's size. For AIRs of degree <= 7:
+ * at least 104 proven bits for traces of 2^5 .. 2^26 rows (tested), 128
+ * conjectured. */
+#define LM_STARK_FAST_LOG_BLOWUP 1u
+#define LM_STARK_FAST_QUERIES 196u
+#define LM_STARK_FAST_POW_BITS 16u
+void lm_stark_fast_fri_params(lm_fri_params *fp);
+
 /* Out: *in the security input for the default parameters over Goldilocks^3
  * at trace length 2^log_trace_len. */
 void lm_stark_default_security_input(lm_security_input *in, unsigned log_trace_len);

@@ -479,7 +479,7 @@ int lm_p2air_prove_chain(lm_stark_proof *proof, lm_gl xn[LM_P2_WIDTH], const lm_
     unsigned lh;
     if ((rc = lm_p2air_chain_statement(&air, bnd, &lh, n, x0, xn, err)) != LM_OK)
         goto out;
-    if ((rc = lm_ntt_ctx_init(&ctx, log_h + fp->log_blowup, threads, err)) != LM_OK)
+    if ((rc = lm_ntt_ctx_init(&ctx, log_h + lm_stark_log_eval_blowup(&air, fp), threads, err)) != LM_OK)
         goto out;
     lm_stark_opts opts = {.threads = threads};
     rc = lm_stark_prove(&air, fp, &ctx, cols, log_h, &opts, proof, err);

@@ -350,7 +350,7 @@ int lm_stateair_prove(lm_stark_proof *proof, lm_stateair_statement *st, const lm
     unsigned lh = 0;
     if ((rc = lm_stateair_air(&air, bnd, &lh, st, err)) != LM_OK)
         goto out;
-    if ((rc = lm_ntt_ctx_init(&ctx, log_h + fp->log_blowup, threads, err)) != LM_OK)
+    if ((rc = lm_ntt_ctx_init(&ctx, log_h + lm_stark_log_eval_blowup(&air, fp), threads, err)) != LM_OK)
         goto out;
     lm_stark_opts opts = {threads, false, {{0, 0, 0}}};
     rc = lm_stark_prove(&air, fp, &ctx, cols, log_h, &opts, proof, err);

@@ -182,6 +182,14 @@ void lm_stark_default_fri_params(lm_fri_params *fp)
     fp->pow_bits = LM_STARK_DEFAULT_POW_BITS;
 }
 
+void lm_stark_fast_fri_params(lm_fri_params *fp)
+{
+    fp->log_blowup = LM_STARK_FAST_LOG_BLOWUP;
+    fp->log_final_len = LM_STARK_DEFAULT_LOG_FINAL;
+    fp->num_queries = LM_STARK_FAST_QUERIES;
+    fp->pow_bits = LM_STARK_FAST_POW_BITS;
+}
+
 void lm_stark_default_security_input(lm_security_input *in, unsigned log_trace_len)
 {
     *in = (lm_security_input){

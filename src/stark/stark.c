@@ -14,6 +14,14 @@
 
 unsigned lm_stark_num_segments(const lm_air *air) { return air->degree > 2 ? air->degree - 1 : 1; }
 
+unsigned lm_stark_log_eval_blowup(const lm_air *air, const lm_fri_params *fp)
+{
+    unsigned e = 0;
+    while (e < LM_FRI_MAX_LOG_BLOWUP && (1u << e) < air->degree)
+        e++;
+    return e > fp->log_blowup ? e : fp->log_blowup;
+}
+
 void lm_stark_proof_free(lm_stark_proof *proof)
 {
     if (proof == NULL)
@@ -40,9 +48,12 @@ static int check_air_(const lm_air *air, const lm_fri_params *fp, unsigned log_h
         return lm_err_set(err, LM_EINVAL, "stark: width %u not in 1..%u", air->width, LM_STARK_MAX_WIDTH);
     if (air->n_constraints > LM_STARK_MAX_CONSTRAINTS || (air->n_constraints > 0 && air->eval == NULL))
         return lm_err_set(err, LM_EINVAL, "stark: bad transition constraints");
-    if (air->degree < 1 || air->degree > (1u << fp->log_blowup))
-        return lm_err_set(err, LM_EINVAL, "stark: constraint degree %u not in 1..blowup %u", air->degree,
-                          1u << fp->log_blowup);
+    if (air->degree < 1 || air->degree > (1u << LM_FRI_MAX_LOG_BLOWUP))
+        return lm_err_set(err, LM_EINVAL, "stark: constraint degree %u not in 1..%u", air->degree,
+                          1u << LM_FRI_MAX_LOG_BLOWUP);
+    if (log_h + lm_stark_log_eval_blowup(air, fp) > LM_FRI_MAX_LOG_N)
+        return lm_err_set(err, LM_EINVAL, "stark: evaluation domain 2^%u too large",
+                          log_h + lm_stark_log_eval_blowup(air, fp));
     if (air->n_boundary > LM_STARK_MAX_BOUNDARY || (air->n_boundary > 0 && air->boundary == NULL))
         return lm_err_set(err, LM_EINVAL, "stark: bad boundary constraints");
     for (size_t k = 0; k < air->n_boundary; k++) {
@@ -184,11 +195,13 @@ typedef struct prover_ {
     const lm_air *air;
     unsigned log_h, log_N, log_b, w, Q;
     size_t h, N, beta;
+    unsigned log_M; /* the commitment domain s H_M, M = h * blowup <= N (a prefix of the bit-reversed LDE) */
+    size_t M;
     lm_p2_impl impl;              /* lm_stark_impl() when the proof started */
     const lm_gl *const *cols;     /* the trace, w columns of h */
     lm_ntt_ctx ctx1;              /* the caller's context on one thread */
     lm_gl *lde;        /* w columns of N, bit-reversed */
-    lm_gl *comp;       /* 3Q columns of N, bit-reversed */
+    lm_gl *comp;       /* 3Q columns of M, bit-reversed */
     size_t *rev;       /* rev[i] = bitrev(i) */
     lm_gl *xs;         /* xs[pp] = s w_N^rev(pp): the LDE points, bit-reversed */
     lm_gl zt[1u << LM_FRI_MAX_LOG_BLOWUP]; /* 1/(x^h - 1) by i mod beta */
@@ -208,7 +221,7 @@ typedef struct prover_ {
     lm_gl3 z, gz;
     lm_gl3 *ood, *gam, dk[2];
     lm_gl *lw;         /* 3 columns of h: the Lagrange weights L_i(z) on H_h */
-    lm_gl *uv;         /* 6 columns of N: U then V of the DEEP step, bit-reversed */
+    lm_gl *uv;         /* 6 columns of M: U then V of the DEEP step, bit-reversed */
     lm_gl *uvc;        /* 6 columns of h: their coefficients */
     lm_gl3 *deep;
     lm_gl *tmp;
@@ -452,12 +465,12 @@ static void job_evals_(void *arg, unsigned t, unsigned nt)
         lm_ntt_coset_eval(e->ctx, e->out[c], e->log_N, e->coef[c], e->n, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
 }
 
-/* out[c] = coef[c] (n coefficients) on s H_N, bit-reversed, c < ncols: whole
+/* out[c] = coef[c] (n coefficients) on s H_(2^log_n), bit-reversed, c < ncols: whole
  * columns per thread when there are enough, else each split by the NTT. */
 static void coset_evals_(const prover_ *p, const lm_ntt_ctx *ctx, lm_gl *const *out, const lm_gl *const *coef,
-                         size_t ncols, size_t n)
+                         size_t ncols, size_t n, unsigned log_n)
 {
-    evals_job_ e = {&p->ctx1, out, coef, ncols, n, p->log_N};
+    evals_job_ e = {&p->ctx1, out, coef, ncols, n, log_n};
     if (p->threads > 1 && ncols >= p->threads)
         lm_par_run(p->threads, job_evals_, &e);
     else {
@@ -651,7 +664,7 @@ static void job_segs_(void *arg, unsigned t, unsigned nt)
 static void job_deep_(void *arg, unsigned t, unsigned nt)
 {
     prover_ *p = arg;
-    size_t N = p->N, i0, i1;
+    size_t N = p->M, i0, i1; /* DEEP lives on the commitment domain */
     share_(&i0, &i1, (N + DEEP_CHUNK - 1) / DEEP_CHUNK, t, nt);
     lm_gl3 d[2 * DEEP_CHUNK], s[2 * DEEP_CHUNK];
     const lm_gl *U = p->uv, *V = p->uv + 3 * N;
@@ -693,10 +706,16 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     p.cols = cols;
     p.impl = lm_stark_impl();
     p.log_h = log_h;
-    p.log_b = fp->log_blowup;
+    /* The constraints are evaluated on s H_N, N = h * beta with beta >= the
+     * degree; the trace and the composition segments are committed, and DEEP
+     * and FRI run, on s H_M, M = h * blowup <= N: with bit-reversed order
+     * its points are the first M of s H_N. */
+    p.log_b = lm_stark_log_eval_blowup(air, fp);
     p.log_N = log_h + p.log_b;
+    p.log_M = log_h + fp->log_blowup;
     p.h = (size_t)1 << log_h;
     p.N = (size_t)1 << p.log_N;
+    p.M = (size_t)1 << p.log_M;
     p.beta = (size_t)1 << p.log_b;
     p.w = air->width;
     p.Q = lm_stark_num_segments(air);
@@ -707,7 +726,7 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
         return lm_err_set(err, LM_EINVAL, "stark: the NTT context needs max_log_n >= %u", p.log_N);
     p.ctx1 = *ctx;
     p.ctx1.threads = 1;
-    size_t N = p.N, h = p.h, nc = air->n_constraints, nb = air->n_boundary;
+    size_t N = p.N, M = p.M, h = p.h, nc = air->n_constraints, nb = air->n_boundary;
     unsigned w = p.w, Q = p.Q;
     lm_transcript t;
     start_transcript_(&t, air, fp, log_h);
@@ -728,7 +747,7 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
         accel_lde_batch(ctx, outs, cols, w, log_h, p.log_b, LM_NTT_COSET_SHIFT, LM_NTT_BITREV);
         free(outs);
     }
-    lm_matrix_view tv = {p.lde, N, w, 1, N};
+    lm_matrix_view tv = {p.lde, M, w, 1, N};
     if ((rc = accel_merkle_build(&p.ttree, &tv, p.threads, err)) != LM_OK)
         goto out;
     lm_merkle_root(&proof->trace_root, &p.ttree);
@@ -800,19 +819,19 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
                     goto out;
                 }
     }
-    /* Segments C_i (coefficients i h .. (i+1) h) on s H_N, bit-reversed. */
-    ALLOC_(p.comp, (size_t)3 * Q * N);
+    /* Segments C_i (coefficients i h .. (i+1) h) on s H_M, bit-reversed. */
+    ALLOC_(p.comp, (size_t)3 * Q * M);
     {
         lm_gl *outs[3u << LM_FRI_MAX_LOG_BLOWUP];
         const lm_gl *coefs[3u << LM_FRI_MAX_LOG_BLOWUP];
         for (unsigned i = 0; i < Q; i++)
             for (unsigned c = 0; c < 3; c++) {
-                outs[3 * i + c] = p.comp + (size_t)(3 * i + c) * N;
+                outs[3 * i + c] = p.comp + (size_t)(3 * i + c) * M;
                 coefs[3 * i + c] = p.ccoef + (size_t)c * N + (size_t)i * h;
             }
-        coset_evals_(&p, ctx, outs, coefs, 3 * (size_t)Q, h);
+        coset_evals_(&p, ctx, outs, coefs, 3 * (size_t)Q, h, p.log_M);
     }
-    lm_matrix_view cv = {p.comp, N, 3 * (size_t)Q, 1, N};
+    lm_matrix_view cv = {p.comp, M, 3 * (size_t)Q, 1, M};
     if ((rc = accel_merkle_build(&p.ctree, &cv, p.threads, err)) != LM_OK)
         goto out;
     lm_merkle_root(&proof->comp_root, &p.ctree);
@@ -829,7 +848,7 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
         proof->ood[2 * w + i] = eval_segment_(p.ccoef, N, h, i, p.z);
     lm_transcript_absorb_gl3(&t, proof->ood, 2 * (size_t)w + Q);
 
-    /* 5. DEEP composition on s H_N, bit-reversed. */
+    /* 5. DEEP composition on s H_M, bit-reversed. */
     ALLOC_(p.gam, 2 * (size_t)w + Q);
     squeeze_k_(&t, p.gam, 2 * (size_t)w + Q);
     deep_consts_(p.dk, w, Q, p.ood, p.gam);
@@ -840,31 +859,31 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
     lm_par_run(h >= 4096 ? p.threads : 1, job_segs_, &p);
     free(p.ccoef);
     p.ccoef = NULL;
-    ALLOC_(p.uv, 6 * N);
+    ALLOC_(p.uv, 6 * M);
     {
         lm_gl *outs[6];
         const lm_gl *coefs[6];
         for (int k = 0; k < 6; k++) {
-            outs[k] = p.uv + (size_t)k * N;
+            outs[k] = p.uv + (size_t)k * M;
             coefs[k] = p.uvc + (size_t)k * h;
         }
-        coset_evals_(&p, ctx, outs, coefs, 6, h);
+        coset_evals_(&p, ctx, outs, coefs, 6, h, p.log_M);
     }
     free(p.uvc);
     p.uvc = NULL;
-    ALLOC_(p.deep, N);
-    lm_par_run(N >= 4096 ? p.threads : 1, job_deep_, &p);
+    ALLOC_(p.deep, M);
+    lm_par_run(M >= 4096 ? p.threads : 1, job_deep_, &p);
     free(p.uv);
     p.uv = NULL;
     if (opts != NULL && !lm_gl3_is_zero(opts->deep_offset))
-        for (size_t pp = 0; pp < N; pp++)
+        for (size_t pp = 0; pp < M; pp++)
             p.deep[pp] = lm_gl3_add(p.deep[pp], opts->deep_offset);
 
     /* 6. FRI, then the openings at its query positions. */
     size_t nq = fp->num_queries, m;
     ALLOC_(p.q, nq);
     ALLOC_(p.pos, nq);
-    if ((rc = lm_fri_prove(fp, ctx, &t, p.deep, p.log_N, p.threads, &proof->fri, p.q, err)) != LM_OK)
+    if ((rc = lm_fri_prove(fp, ctx, &t, p.deep, p.log_M, p.threads, &proof->fri, p.q, err)) != LM_OK)
         goto out;
     distinct_(p.pos, &m, p.q, nq);
     proof->n_open = m;
@@ -874,9 +893,9 @@ int lm_stark_prove(const lm_air *air, const lm_fri_params *fp, const lm_ntt_ctx 
         for (unsigned c = 0; c < w; c++)
             proof->trace_rows[k * w + c] = p.lde[(size_t)c * N + p.pos[k]];
         for (unsigned c = 0; c < 3 * Q; c++)
-            proof->comp_rows[k * 3 * Q + c] = p.comp[(size_t)c * N + p.pos[k]];
+            proof->comp_rows[k * 3 * Q + c] = p.comp[(size_t)c * M + p.pos[k]];
     }
-    size_t nts = lm_merkle_proof_len(p.log_N, p.pos, m);
+    size_t nts = lm_merkle_proof_len(p.log_M, p.pos, m);
     ALLOC_(proof->trace_sib, nts);
     ALLOC_(proof->comp_sib, nts);
     if ((rc = lm_merkle_open(&p.ttree, proof->trace_sib, nts, &proof->n_trace_sib, p.pos, m, err)) != LM_OK ||

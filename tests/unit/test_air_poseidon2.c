@@ -251,8 +251,9 @@ static void test_chain_shape(void **state)
     assert_int_equal(lm_p2air_prove_chain(&p, xn, x0, 5, &FAST, 1, &err), LM_ENONCANON);
     x0[0] = 0;
     assert_int_equal(lm_p2air_prove_chain(&p, xn, x0, 0, &FAST, 1, &err), LM_EINVAL);
-    const lm_fri_params small_blowup = {2, 2, 12, 0}; /* blowup 4 < degree 7 */
-    assert_int_equal(lm_p2air_prove_chain(&p, xn, x0, 5, &small_blowup, 1, &err), LM_EINVAL);
+    /* parameters FRI refuses (blowup 1) */
+    const lm_fri_params bad = {0, 2, 12, 0};
+    assert_int_equal(lm_p2air_prove_chain(&p, xn, x0, 5, &bad, 1, &err), LM_EINVAL);
 }
 
 static void prove_chain_ok(lm_stark_proof *p, lm_gl xn[12], const lm_gl x0[12], uint64_t n, const lm_fri_params *fp,
@@ -328,13 +329,18 @@ static void test_chain_model_vector(void **state)
     prove_chain_ok(&p, xn, x0, 7, &fp, 1);
     check_proof_file(&p, LM_SOURCE_DIR "/tests/vectors/stark_p2chain_n7.bin");
     lm_stark_proof_free(&p);
+    /* and at blowup 2: constraints evaluated on 8 h points, committed on 2 h */
+    static const lm_fri_params low = {.log_blowup = 1, .log_final_len = 1, .num_queries = 24,
+                                      .pow_bits = 4};
+    prove_chain_ok(&p, xn, x0, 7, &low, 1);
+    check_proof_file(&p, LM_SOURCE_DIR "/tests/vectors/stark_p2chain_n7_blowup2.bin");
+    lm_stark_proof_free(&p);
 }
 
 /* A trace with one wrong cell: the prover refuses it, and the proof an
  * unchecked prover makes from it fails verification. */
-static void test_chain_wrong_cell(void **state)
+static void wrong_cell_with(const lm_fri_params *fp)
 {
-    (void)state;
     const uint64_t n = 20;
     const unsigned log_h = 5;
     const size_t h = 32;
@@ -359,7 +365,7 @@ static void test_chain_wrong_cell(void **state)
     for (unsigned c = 0; c < LM_P2AIR_CHAIN_WIDTH; c++)
         cols[c] = trace + (size_t)c * h;
     lm_ntt_ctx ctx;
-    assert_int_equal(lm_ntt_ctx_init(&ctx, log_h + FAST.log_blowup, 1, NULL), LM_OK);
+    assert_int_equal(lm_ntt_ctx_init(&ctx, log_h + (fp->log_blowup > 3 ? fp->log_blowup : 3) /* degree 7 */, 1, NULL), LM_OK);
     for (size_t ci = 0; ci < sizeof cells / sizeof cells[0]; ci++) {
         lm_p2air_chain_trace(trace, xn, x0, n, log_h);
         lm_air air;
@@ -371,15 +377,15 @@ static void test_chain_wrong_cell(void **state)
         lm_stark_proof p;
         lm_stark_opts opts = {1, false, {{0, 0, 0}}};
         /* the honest trace proves */
-        assert_int_equal(lm_stark_prove(&air, &FAST, &ctx, cols, log_h, &opts, &p, &err), LM_OK);
-        assert_int_equal(lm_stark_verify(&air, &FAST, log_h, &p, &err), LM_OK);
+        assert_int_equal(lm_stark_prove(&air, fp, &ctx, cols, log_h, &opts, &p, &err), LM_OK);
+        assert_int_equal(lm_stark_verify(&air, fp, log_h, &p, &err), LM_OK);
         lm_stark_proof_free(&p);
         lm_gl *cell = &trace[(size_t)cells[ci].col * h + cells[ci].row];
         *cell = lm_gl_add(*cell, 1);
-        assert_int_equal(lm_stark_prove(&air, &FAST, &ctx, cols, log_h, &opts, &p, &err), LM_EINVAL);
+        assert_int_equal(lm_stark_prove(&air, fp, &ctx, cols, log_h, &opts, &p, &err), LM_EINVAL);
         opts.unchecked = true;
-        assert_int_equal(lm_stark_prove(&air, &FAST, &ctx, cols, log_h, &opts, &p, &err), LM_OK);
-        assert_int_equal(lm_stark_verify(&air, &FAST, log_h, &p, &err), LM_ECRYPTO);
+        assert_int_equal(lm_stark_prove(&air, fp, &ctx, cols, log_h, &opts, &p, &err), LM_OK);
+        assert_int_equal(lm_stark_verify(&air, fp, log_h, &p, &err), LM_ECRYPTO);
         lm_stark_proof_free(&p);
     }
     /* row 0 holds only x_0: its other columns are free (zeros by convention) */
@@ -392,11 +398,21 @@ static void test_chain_wrong_cell(void **state)
     assert_int_equal(lm_p2air_chain_statement(&air, bnd, &lh, n, x0, xn, &err), LM_OK);
     lm_stark_proof p;
     lm_stark_opts opts = {1, false, {{0, 0, 0}}};
-    assert_int_equal(lm_stark_prove(&air, &FAST, &ctx, cols, log_h, &opts, &p, &err), LM_OK);
-    assert_int_equal(lm_stark_verify(&air, &FAST, log_h, &p, &err), LM_OK);
+    assert_int_equal(lm_stark_prove(&air, fp, &ctx, cols, log_h, &opts, &p, &err), LM_OK);
+    assert_int_equal(lm_stark_verify(&air, fp, log_h, &p, &err), LM_OK);
     lm_stark_proof_free(&p);
     lm_ntt_ctx_free(&ctx);
     free(trace);
+}
+
+/* ... at blowup 8 (the constraints' own domain) and at blowup 2, where
+ * they are evaluated on 8 h points but committed and tested by FRI on 2 h */
+static void test_chain_wrong_cell(void **state)
+{
+    (void)state;
+    static const lm_fri_params low = {1, 2, 24, 4};
+    wrong_cell_with(&FAST);
+    wrong_cell_with(&low);
 }
 
 /* The statement is bound: another x_0, x_n, n (same and other trace

@@ -99,6 +99,29 @@ static void test_conjectured_by_hand(void **state)
     assert_int_equal(calc(wf(2, 2, 0, 0, 1, 80, 10)).conjectured, 79);
 }
 
+/* The fast set: >= 104 proven bits for degree-7 AIRs (the Poseidon2 ones)
+ * from 2^5 to 2^26 rows; below 2^5 it is not claimed (94 at 2^4). */
+static void test_fast(void **state)
+{
+    (void)state;
+    lm_fri_params fp;
+    lm_stark_fast_fri_params(&fp);
+    assert_int_equal(fp.log_blowup, 1);
+    for (unsigned lt = 5; lt <= LM_STARK_DEFAULT_MAX_LOG_TRACE; lt++) {
+        lm_security_input in;
+        lm_stark_default_security_input(&in, lt);
+        in.log_blowup = fp.log_blowup;
+        in.num_queries = fp.num_queries;
+        in.grinding_bits = fp.pow_bits;
+        in.constraint_degree = 7;
+        lm_security s = calc(in);
+        if (s.proven < 104)
+            fail_msg("fast, 2^%u: %u proven bits", lt, s.proven);
+        assert_int_equal(s.conjectured, 128);
+    }
+    assert_int_equal(lm_fri_params_check(&fp, LM_STARK_DEFAULT_MAX_LOG_TRACE + fp.log_blowup, NULL), LM_OK);
+}
+
 static void test_defaults(void **state)
 {
     (void)state;
@@ -145,7 +168,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_winterfell_vectors), cmocka_unit_test(test_ldr_terms_by_hand),
-        cmocka_unit_test(test_conjectured_by_hand), cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_conjectured_by_hand), cmocka_unit_test(test_defaults), cmocka_unit_test(test_fast),
         cmocka_unit_test(test_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

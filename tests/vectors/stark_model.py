@@ -9,8 +9,9 @@ seeds, which the C prover wrote:
   tests/fuzz/corpus/stark_proof/valid_fibonacci_8_rows (a fuzz_stark_proof.c statement)
   tests/fuzz/corpus/stark_proof/valid_periodic_counter_16_rows (the other one,
       with periodic columns)
-  tests/vectors/stark_p2chain_n7.bin (the Poseidon2 hash-chain AIR, x_7 =
-      P^7(0..11), written by tests/unit/test_air_poseidon2.c; its
+  tests/vectors/stark_p2chain_n7.bin and stark_p2chain_n7_blowup2.bin (the
+      Poseidon2 hash-chain AIR, x_7 = P^7(0..11), at blowup 8 and at blowup
+      2, below its degree 7; written by tests/unit/test_air_poseidon2.c; its
       constraints are modelled here from docs/stark.md "The gadget" and
       "The hash-chain AIR", and x_7 comes from poseidon2_model.permute)
   tests/vectors/stark_state_far_leaf_n2.bin (the state-update AIR: leaf
@@ -530,6 +531,22 @@ if __name__ == '__main__':
     expect_reject(lambda d: chain_check(d, x0=[1] + X0[1:]), data)
     expect_reject(lambda d: chain_check(d, n=6), data)
     print('stark p2chain n = 7: verifies, tampered copies and statements rejected')
+
+    # the same statement at blowup 2 (below the constraint degree 7: the
+    # prover evaluated the constraints on 8 h points; the verifier is the same)
+    def chain_check_b2(data, xn=XN):
+        bnd = [(106 + k, 0, X0[k]) for k in range(12)] + [(106 + k, 7, xn[k]) for k in range(12)]
+        stark_verify(data, b'lamina-poseidon2-chain-v1', 118, 118, 7, bnd, p2chain_eval, 4, (1, 1, 24, 4))
+
+    data = open(os.path.join(HERE, 'stark_p2chain_n7_blowup2.bin'), 'rb').read()
+    chain_check_b2(data)
+    for off in (5 + 8, len(data) // 2, len(data) - 8):
+        bad = bytearray(data)
+        bad[off] ^= 1
+        expect_reject(chain_check_b2, bytes(bad))
+    expect_reject(lambda d: chain_check_b2(d, xn=[XN[0] + 1] + XN[1:]), data)
+    expect_reject(lambda d: chain_check(d), data)  # not a blowup-8 proof
+    print('stark p2chain n = 7 at blowup 2: verifies, tampered copies and statements rejected')
 
     # the state-update AIR: an empty tree, leaf 2^32 - 1 := (1,2,3,4), then
     # leaf 6 := (9,9,9,9); A, B from the tree model, C from the definition
