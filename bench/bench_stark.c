@@ -323,7 +323,9 @@ int bench_p2air(unsigned threads, double budget_s)
  * beforehand and are not timed. "upd/CPU-s": n over the process CPU time
  * of the 1-thread proof. "grind Mperm": the permutations the grinding took
  * (nonce + 1, geometric with mean 2^12 at the default 12 bits), a random
- * part of the cost. Sizes k = 1.., the next one skipped when the time
+ * part of the cost. Two tables: the default parameters, then the fast ones
+ * (lm_stark_fast_fri_params, blowup 2). Sizes k = 1.., the next one
+ * skipped when the time
  * spent plus twice the last size's would pass budget_s (the environment
  * variable LAMINA_BENCH_STATEAIR_BUDGET, in seconds, overrides it). */
 
@@ -367,14 +369,14 @@ static int sa_make_(sa_batch_ *b, lm_state_tree *t, size_t n, uint64_t *rng)
     return 0;
 }
 
-static int sa_run_(const sa_batch_ *b, unsigned threads, double *prove_s, double *cpu_s, double *verify_s,
-                   size_t *bytes, uint64_t *nonce)
+static int sa_run_(const sa_batch_ *b, unsigned threads, const lm_fri_params *fp, double *prove_s, double *cpu_s,
+                   double *verify_s, size_t *bytes, uint64_t *nonce)
 {
     lm_err err;
     lm_stark_proof p;
     lm_stateair_statement st;
     double t0 = bench_now(), c0 = sa_cpu_now_();
-    if (lm_stateair_prove(&p, &st, b->ups, (const lm_gl(*)[LM_STATEAIR_DEPTH][LM_P2_DIGEST])b->sib, b->n, NULL,
+    if (lm_stateair_prove(&p, &st, b->ups, (const lm_gl(*)[LM_STATEAIR_DEPTH][LM_P2_DIGEST])b->sib, b->n, fp,
                           threads, &err) != LM_OK) {
         fprintf(stderr, "bench stateair: %s\n", err.msg);
         return 1;
@@ -386,7 +388,7 @@ static int sa_run_(const sa_batch_ *b, unsigned threads, double *prove_s, double
     *verify_s = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         t0 = bench_now();
-        int rc = lm_stateair_verify(&p, &st, NULL, &err);
+        int rc = lm_stateair_verify(&p, &st, fp, &err);
         double el = bench_now() - t0;
         if (rc != LM_OK) {
             fprintf(stderr, "bench stateair: verify: %s\n", err.msg);
@@ -400,23 +402,11 @@ static int sa_run_(const sa_batch_ *b, unsigned threads, double *prove_s, double
     return 0;
 }
 
-int bench_stateair(unsigned threads, double budget_s)
+/* One table: batches of 2^k - 1 updates with parameters fp, within budget_s. */
+static int sa_table_(lm_state_tree *tp, unsigned threads, double budget_s, const lm_fri_params *fp,
+                     const char *title)
 {
-    const char *env = getenv("LAMINA_BENCH_STATEAIR_BUDGET");
-    if (env != NULL && strtod(env, NULL) > 0)
-        budget_s = strtod(env, NULL);
-    lm_state_tree t;
-    lm_state_tree_init(&t);
-    lm_err err;
-    for (uint32_t i = 0; i < (1u << 16); i++) {
-        lm_gl leaf[LM_P2_DIGEST] = {i, 1, 2, 3};
-        if (lm_state_tree_set(&t, i, leaf, &err) != LM_OK) {
-            lm_state_tree_free(&t);
-            return 1;
-        }
-    }
-    lm_state_tree_commit(&t, threads);
-    printf("\n| %-40s | %12s | %12s | %12s | %9s | %9s | %11s |\n", "State-tree leaf updates, proven",
+    printf("\n| %-40s | %12s | %12s | %12s | %9s | %9s | %11s |\n", title,
            "upd/s 1 thr", "upd/s all", "upd/CPU-s", "verify ms", "proof KiB", "grind Mperm");
     printf("|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------------", "--------------",
            "--------------", "--------------", "-----------", "-----------", "-------------");
@@ -435,12 +425,12 @@ int bench_stateair(unsigned threads, double budget_s)
         double p1 = 0, c1 = 0, v1 = 0, pa, ca, va;
         size_t bytes = 0;
         uint64_t nonce = 0, na;
-        rc = sa_make_(&b, &t, n, &rng);
+        rc = sa_make_(&b, tp, n, &rng);
         if (rc == 0)
-            rc = sa_run_(&b, 1, &p1, &c1, &v1, &bytes, &nonce);
+            rc = sa_run_(&b, 1, fp, &p1, &c1, &v1, &bytes, &nonce);
         pa = p1;
         if (rc == 0 && threads > 1)
-            rc = sa_run_(&b, threads, &pa, &ca, &va, &bytes, &na);
+            rc = sa_run_(&b, threads, fp, &pa, &ca, &va, &bytes, &na);
         free(b.ups);
         free(b.sib);
         if (rc != 0)
@@ -452,6 +442,33 @@ int bench_stateair(unsigned threads, double budget_s)
                (double)n / pa, (double)n / c1, 1e3 * v1, (double)bytes / 1024.0, (double)(nonce + 1) / 1e6);
         fflush(stdout);
     }
+    return rc;
+}
+
+int bench_stateair(unsigned threads, double budget_s)
+{
+    const char *env = getenv("LAMINA_BENCH_STATEAIR_BUDGET");
+    if (env != NULL && strtod(env, NULL) > 0)
+        budget_s = strtod(env, NULL);
+    lm_state_tree t;
+    lm_state_tree_init(&t);
+    lm_err err;
+    for (uint32_t i = 0; i < (1u << 16); i++) {
+        lm_gl leaf[LM_P2_DIGEST] = {i, 1, 2, 3};
+        if (lm_state_tree_set(&t, i, leaf, &err) != LM_OK) {
+            lm_state_tree_free(&t);
+            return 1;
+        }
+    }
+    lm_state_tree_commit(&t, threads);
+    lm_fri_params def, fast;
+    lm_stark_default_fri_params(&def);
+    lm_stark_fast_fri_params(&fast);
+    /* the batches update the tree, the second table goes on from the first */
+    int rc = sa_table_(&t, threads, budget_s, &def, "State-tree leaf updates, proven");
+    if (rc == 0)
+        rc = sa_table_(&t, threads, budget_s, &fast, "the same, fast parameters (blowup 2)");
     lm_state_tree_free(&t);
     return rc;
 }
+
