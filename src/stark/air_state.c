@@ -68,12 +68,6 @@ void lm_stateair_commit(lm_gl out[LM_P2_DIGEST], const lm_stateair_update *ups, 
 #define F_K(v) lm_gl3_from_base(v)
 #define RS_NAME rest3_
 #include "air_state_rest.h"
-#undef F
-#undef F_ADD
-#undef F_SUB
-#undef F_MUL
-#undef F_K
-#undef RS_NAME
 
 /* ... and over F_p, for the prover's base-field rows. */
 #define F lm_gl
@@ -83,12 +77,6 @@ void lm_stateair_commit(lm_gl out[LM_P2_DIGEST], const lm_stateair_update *ups, 
 #define F_K(v) ((lm_gl)(v))
 #define RS_NAME rest1_
 #include "air_state_rest.h"
-#undef F
-#undef F_ADD
-#undef F_SUB
-#undef F_MUL
-#undef F_K
-#undef RS_NAME
 
 /* Writes LM_STATEAIR_CONSTRAINTS values, in the order of docs/stark.md. */
 static void eval_(const void *ctx, lm_gl3 *out, const lm_gl3 *cur, const lm_gl3 *next, const lm_gl3 *per)

@@ -8,7 +8,8 @@
  * and the function reads element i of a row at row[i * stride] (stride 1
  * for a plain row, LM_AIR_ROWS for one lane of lane-interleaved rows) and
  * writes its constraint values to out[0], out[stride], ...
- * Returns: the number of values written. */
+ * Returns: the number of values written. The parameters are undefined at
+ * the end, ready for the next instantiation. */
 static unsigned RS_NAME(F *out, const F *cur, const F *next, const F *per, size_t stride)
 {
 #define C_(i) cur[(size_t)(i) * stride]
@@ -82,3 +83,10 @@ static unsigned RS_NAME(F *out, const F *cur, const F *next, const F *per, size_
 #undef N_
 #undef O_
 }
+
+#undef F
+#undef F_ADD
+#undef F_SUB
+#undef F_MUL
+#undef F_K
+#undef RS_NAME
