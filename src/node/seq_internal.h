@@ -116,7 +116,8 @@ void seq_verifiers_stop(lm_seq *s);
 json_t *seq_stf_error_data(lm_stf_code c);
 lm_code seq_rpc_register(lm_seq *s, lm_err *err);
 void seq_publish_block(lm_seq *s, const lm_block_header *h, const uint8_t hash[32]);
-void seq_publish_account(lm_seq *s, const uint8_t address[20]);
+/* The accounts a block changed, to their subscribers, through one read view. */
+void seq_publish_accounts(lm_seq *s, const uint8_t (*addresses)[20], size_t n);
 
 /* seq_settle.c */
 void *seq_settler_main(void *arg);

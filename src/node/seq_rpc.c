@@ -580,21 +580,23 @@ void seq_publish_block(lm_seq *s, const lm_block_header *h, const uint8_t hash[3
     }
 }
 
-void seq_publish_account(lm_seq *s, const uint8_t address[20])
+void seq_publish_accounts(lm_seq *s, const uint8_t (*addresses)[20], size_t n)
 {
-    if (!lm_rpcd_has_subscribers(s->rpcd, "account")) /* skip the read and the JSON */
+    if (n == 0 || !lm_rpcd_has_subscribers(s->rpcd, "account")) /* skip the reads and the JSON */
         return;
-    lm_store_view v;
+    lm_store_view v; /* one read view for the block's accounts */
     if (lm_store_read_begin(lm_statedb_store(s->db), &v, NULL) != LM_OK)
         return;
-    lm_account a;
-    uint64_t index;
-    if (find(s, &v, address, &a, &index) == 1) {
-        char key[43];
-        lm_hex_encode(key, address, 20, true);
-        json_t *j = account_json(&a, index);
-        lm_rpcd_publish(s->rpcd, "account", key, j);
-        json_decref(j);
+    for (size_t i = 0; i < n; i++) {
+        lm_account a;
+        uint64_t index;
+        if (find(s, &v, addresses[i], &a, &index) == 1) {
+            char key[43];
+            lm_hex_encode(key, addresses[i], 20, true);
+            json_t *j = account_json(&a, index);
+            lm_rpcd_publish(s->rpcd, "account", key, j);
+            json_decref(j);
+        }
     }
     lm_store_read_end(&v);
 }

@@ -395,8 +395,7 @@ static bool build_block(lm_seq *s, build_buf *bb)
     s->stats.block_us_sum += seq_ms_since(&started) * 1000;
     pthread_mutex_unlock(&s->mu);
     seq_publish_block(s, &h, hash);
-    for (size_t i = 0; i < bb->touched_len; i++)
-        seq_publish_account(s, bb->touched[i]);
+    seq_publish_accounts(s, (const uint8_t (*)[20])bb->touched, bb->touched_len);
 
     s->batch_blocks++;
     s->batch_txs += kept;
