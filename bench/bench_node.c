@@ -9,6 +9,7 @@
  * sending JSON-RPC batches of BATCH transactions (one per sender, so the
  * nonce window is never exceeded) and waiting for each answer. */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -151,6 +152,44 @@ static double self_cpu(void)
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* CPU seconds of this process's threads that carry one of the node's
+ * names (/proc/self/task/<tid>/stat: utime + stime), summed per name into
+ * out[NODE_THREADS]. The client threads exit before a second reading, so
+ * they are what the process total adds on top. */
+#define NODE_THREADS 5
+static const char *const node_thread[NODE_THREADS] = {"lm-verify", "lm-build", "lm-rpc", "lm-settle", "lm-l1"};
+
+static void node_threads_cpu(double out[NODE_THREADS])
+{
+    memset(out, 0, NODE_THREADS * sizeof *out);
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], line[512];
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(line, 1, sizeof line - 1, f);
+        fclose(f);
+        line[n] = '\0';
+        char *open = strchr(line, '('), *close = strrchr(line, ')');
+        unsigned long ut = 0, st = 0;
+        if (!open || !close || close < open ||
+            sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+            continue;
+        *close = '\0';
+        for (int i = 0; i < NODE_THREADS; i++)
+            if (strcmp(open + 1, node_thread[i]) == 0)
+                out[i] += (double)(ut + st) / tick;
+    }
+    closedir(d);
 }
 
 static double run_load(load *ls, double *p50, double *p99, double *busy, double *cpu, double *secs)
@@ -391,8 +430,10 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     lm_seq_stats before;
     lm_seq_get_stats(seq, &before);
     double lamina_busy = 0, anvil_busy = 0, lamina_cpu = 0, anvil_cpu = 0;
-    double lamina_secs = 0;
+    double lamina_secs = 0, th0[NODE_THREADS], th1[NODE_THREADS];
+    node_threads_cpu(th0);
     double lamina_tps = run_load(ls, &p50, &p99, &lamina_busy, &lamina_cpu, &lamina_secs);
+    node_threads_cpu(th1);
     (void)lamina_secs;
     lm_seq_stats after;
     lm_seq_get_stats(seq, &after);
@@ -540,6 +581,17 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     if (accepted)
         printf("| %-52s | %9.1f us |\n", "  CPU per transfer, this process (node + client)",
                lamina_cpu / (double)accepted * 1e6);
+    if (accepted) {
+        double named = 0;
+        for (int i = 0; i < NODE_THREADS; i++) {
+            char label[64];
+            snprintf(label, sizeof label, "    of which thread %s", node_thread[i]);
+            printf("| %-52s | %9.1f us |\n", label, (th1[i] - th0[i]) / (double)accepted * 1e6);
+            named += th1[i] - th0[i];
+        }
+        printf("| %-52s | %9.1f us |\n", "    of which the client threads (and the rest)",
+               (lamina_cpu - named) / (double)accepted * 1e6);
+    }
     printf("| %-52s | %9.1f ms |\n", "  soft confirmation latency p50 (per batch of 100)", p50 * 1e3);
     printf("| %-52s | %9.1f ms |\n", "  soft confirmation latency p99", p99 * 1e3);
     if (with_anvil) {
