@@ -53,24 +53,6 @@ struct dev_merkle {
 
 using namespace lmg;
 
-/* Out: *span = the number of elements from data[0] to the last element of m
- * ((rows-1) row_stride + (cols-1) col_stride + 1; 0 without columns).
- * Returns: false on overflow. */
-static bool view_span_(size_t *span, const lm_matrix_view *m)
-{
-    if (m->cols == 0) {
-        *span = 0;
-        return true;
-    }
-    size_t a, b;
-    if (__builtin_mul_overflow(m->rows - 1, m->row_stride, &a) ||
-        __builtin_mul_overflow(m->cols - 1, m->col_stride, &b) ||
-        __builtin_add_overflow(a, b, span) || __builtin_add_overflow(*span, (size_t)1, span) ||
-        *span > SIZE_MAX / sizeof(lm_gl))
-        return false;
-    return true;
-}
-
 int lm_gpu_merkle_build(lm_merkle_tree *t, const lm_matrix_view *m, lm_err *err)
 {
     memset(t, 0, sizeof *t);
@@ -85,8 +67,8 @@ int lm_gpu_merkle_build(lm_merkle_tree *t, const lm_matrix_view *m, lm_err *err)
     if (log_n > LM_MERKLE_MAX_LOG_ROWS || n > SIZE_MAX / (2 * sizeof(lm_digest)))
         return lm_err_set(err, LM_ETOOLARGE, "merkle: 2^%u rows above 2^%u", log_n,
                           LM_MERKLE_MAX_LOG_ROWS);
-    size_t span;
-    if (!view_span_(&span, m))
+    copy_plan cp;
+    if (!plan_copy(&cp, m->rows, m->cols, m->row_stride, m->col_stride))
         return lm_err_set(err, LM_ETOOLARGE, "gpu: the matrix view's extent overflows");
     /* The constants go to the device current now, on every call: a few
      * hundred bytes, and right whichever device the caller has chosen. */
@@ -97,14 +79,18 @@ int lm_gpu_merkle_build(lm_merkle_tree *t, const lm_matrix_view *m, lm_err *err)
     size_t nodes_b = 2 * n * sizeof(lm_digest);
     dev_buf d_nodes, d_data;
     if ((e = d_nodes.alloc(nodes_b)) != cudaSuccess ||
-        (e = d_data.alloc(span * sizeof(lm_gl))) != cudaSuccess)
+        (e = d_data.alloc(cp.elems * sizeof(lm_gl))) != cudaSuccess)
         return cuda_fail(err, e, "cudaMalloc");
-    if (span > 0 && (e = cudaMemcpy(d_data.p, m->data, span * sizeof(lm_gl),
-                                    cudaMemcpyHostToDevice)) != cudaSuccess)
+    if (cp.packed)
+        e = cudaMemcpy2D(d_data.p, cp.line * sizeof(lm_gl), m->data, cp.pitch * sizeof(lm_gl),
+                         cp.line * sizeof(lm_gl), cp.lines, cudaMemcpyHostToDevice);
+    else if (cp.elems > 0)
+        e = cudaMemcpy(d_data.p, m->data, cp.elems * sizeof(lm_gl), cudaMemcpyHostToDevice);
+    if (e != cudaSuccess)
         return cuda_fail(err, e, "copy to the device");
     static_assert(sizeof(lm_digest) == 4 * sizeof(uint64_t), "a digest is 4 words");
-    dev_merkle l = {d_nodes.as<uint64_t>(), d_data.as<const uint64_t>(), n, m->cols, m->row_stride,
-                    m->col_stride};
+    dev_merkle l = {d_nodes.as<uint64_t>(), d_data.as<const uint64_t>(), n, m->cols, cp.row_stride,
+                    cp.col_stride};
     merkle_run(l, n);
     if ((e = cudaGetLastError()) != cudaSuccess || (e = cudaDeviceSynchronize()) != cudaSuccess)
         return cuda_fail(err, e, "Merkle kernels");

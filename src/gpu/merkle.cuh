@@ -39,6 +39,42 @@ LMG_HD void node_body(uint64_t *nodes, size_t lo, uint64_t t)
     p2_compress(nodes + 4 * v, nodes + 8 * v, nodes + 8 * v + 4);
 }
 
+/* How lm_gpu_merkle_build moves a matrix view (rows, cols, row_stride,
+ * col_stride) to the device. A column-major view whose columns lie apart
+ * (col_stride > rows: the STARK's commitments at a blowup below the
+ * evaluation domain's are a prefix of each longer column), or a row-major
+ * one whose rows lie apart, is packed: `lines` lines of `line` elements,
+ * `pitch` elements apart in the source, go side by side (one cudaMemcpy2D),
+ * so only the view's own elements cross the bus. Any other view is copied
+ * as its whole extent, (rows - 1) row_stride + (cols - 1) col_stride + 1
+ * elements from data[0]. row_stride and col_stride are the device copy's. */
+struct copy_plan {
+    bool packed;
+    size_t lines, line, pitch; /* when packed */
+    size_t elems;              /* elements on the device */
+    size_t row_stride, col_stride;
+};
+
+/* Returns: false when the view's extent overflows size_t (in bytes). */
+static inline bool plan_copy(copy_plan *p, size_t rows, size_t cols, size_t row_stride,
+                             size_t col_stride)
+{
+    *p = copy_plan{false, 0, 0, 0, 0, row_stride, col_stride};
+    if (cols == 0 || rows == 0)
+        return true;
+    size_t a, b, span;
+    if (__builtin_mul_overflow(rows - 1, row_stride, &a) ||
+        __builtin_mul_overflow(cols - 1, col_stride, &b) || __builtin_add_overflow(a, b, &span) ||
+        __builtin_add_overflow(span, (size_t)1, &span) || span > SIZE_MAX / sizeof(uint64_t))
+        return false;
+    p->elems = span;
+    if (cols > 1 && row_stride == 1 && col_stride > rows)
+        *p = copy_plan{true, cols, rows, col_stride, rows * cols, 1, rows};
+    else if (rows > 1 && col_stride == 1 && row_stride > cols)
+        *p = copy_plan{true, rows, cols, row_stride, rows * cols, cols, 1};
+    return true; /* rows * cols <= span: no overflow when packed */
+}
+
 /* The order of the steps for n = 2^log_n rows. L provides leaves() and
  * level(lo), the level of nodes [lo, 2 lo), built from the one below. */
 template <class L> void merkle_run(L &l, size_t n)

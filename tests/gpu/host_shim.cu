@@ -167,8 +167,34 @@ int lm_gpu_host_merkle_build(lm_merkle_tree *t, const lm_matrix_view *m)
     if (t->nodes == NULL)
         return -1;
     memset(t->nodes, 0, sizeof(lm_digest));
-    host_merkle l = {(uint64_t *)t->nodes, m->data, n, m->cols, m->row_stride, m->col_stride};
+    /* the device copy as lm_gpu_merkle_build makes it (cudaMemcpy2D or
+     * cudaMemcpy), then the kernels on it */
+    copy_plan cp;
+    uint64_t *dev = NULL;
+    if (!plan_copy(&cp, m->rows, m->cols, m->row_stride, m->col_stride) ||
+        (dev = (uint64_t *)malloc((cp.elems + 1) * sizeof(uint64_t))) == NULL) {
+        free(t->nodes);
+        t->nodes = NULL;
+        return -1;
+    }
+    if (cp.packed)
+        for (size_t i = 0; i < cp.lines; i++)
+            memcpy(dev + i * cp.line, m->data + i * cp.pitch, cp.line * sizeof(uint64_t));
+    else if (cp.elems > 0)
+        memcpy(dev, m->data, cp.elems * sizeof(uint64_t));
+    host_merkle l = {(uint64_t *)t->nodes, dev, n, m->cols, cp.row_stride, cp.col_stride};
     merkle_run(l, n);
+    free(dev);
     t->log_n = log_n;
+    return 0;
+}
+
+int lm_gpu_host_plan_copy(const lm_matrix_view *m, int *packed, size_t *elems)
+{
+    copy_plan cp;
+    if (!plan_copy(&cp, m->rows, m->cols, m->row_stride, m->col_stride))
+        return -1;
+    *packed = cp.packed;
+    *elems = cp.elems;
     return 0;
 }

@@ -31,9 +31,15 @@ int lm_gpu_host_lde_batch(const lm_ntt_ctx *ctx, lm_gl *const *out, const lm_gl 
                           size_t ncols, unsigned log_n, unsigned log_blowup, lm_gl shift,
                           lm_ntt_order order);
 
-/* The steps of lm_gpu_merkle_build, emulated (rows a power of two; the view's
- * extent is read in place). Out: *t, free with lm_merkle_free.
+/* The steps of lm_gpu_merkle_build, emulated (rows a power of two): the
+ * view copied as it would be to the device (packed or its whole extent,
+ * plan_copy of merkle.cuh), then the kernels on the copy. Out: *t, free
+ * with lm_merkle_free.
  * Returns: 0, or -1 when out of memory. */
 int lm_gpu_host_merkle_build(lm_merkle_tree *t, const lm_matrix_view *m);
+
+/* Out: *packed, *elems: whether plan_copy packs the view, and how many
+ * elements the device copy holds. Returns: 0, or -1 on overflow. */
+int lm_gpu_host_plan_copy(const lm_matrix_view *m, int *packed, size_t *elems);
 
 #endif

@@ -244,7 +244,7 @@ static void test_merkle_emulated(void **state)
     (void)state;
     static const size_t rows[] = {1, 2, 4, 64, 1024};
     static const size_t cols[] = {0, 1, 4, 7, 8, 9, 17, 24};
-    size_t max = 1024 * 24 * 3;
+    size_t max = 1024 * 24 * 4;
     lm_gl *d = malloc(max * sizeof(lm_gl));
     assert_non_null(d);
     for (size_t i = 0; i < max; i++)
@@ -256,10 +256,25 @@ static void test_merkle_emulated(void **state)
             lm_matrix_view rowmaj = {d, r, c, c, 1};         /* FRI's layout */
             lm_matrix_view padded = {d, r, c, 1, 2 * r + 1}; /* gaps between columns */
             lm_matrix_view wide = {d, r, c, 2 * c + 1, 2};   /* row-major, strided */
+            lm_matrix_view prefix = {d, r, c, 1, 4 * r};     /* the LDE's prefix at blowup 2 of 8 */
+            lm_matrix_view rowgap = {d, r, c, c + 3, 1};     /* row-major, gaps between rows */
             check_merkle(&colmaj);
             check_merkle(&rowmaj);
             check_merkle(&padded);
             check_merkle(&wide);
+            check_merkle(&prefix);
+            check_merkle(&rowgap);
+            /* what crosses the bus: only the view's elements when its lines lie apart */
+            int packed;
+            size_t elems;
+            assert_int_equal(lm_gpu_host_plan_copy(&prefix, &packed, &elems), 0);
+            assert_int_equal(packed, c > 1);
+            assert_int_equal(elems, c == 0 ? 0 : packed ? r * c : (c - 1) * 4 * r + r);
+            assert_int_equal(lm_gpu_host_plan_copy(&colmaj, &packed, &elems), 0);
+            assert_int_equal(packed, 0);
+            assert_int_equal(lm_gpu_host_plan_copy(&rowgap, &packed, &elems), 0);
+            assert_int_equal(packed, r > 1 && c > 0);
+            assert_int_equal(elems, c == 0 ? 0 : r * c + (packed ? 0 : (r - 1) * 3));
         }
     free(d);
 }

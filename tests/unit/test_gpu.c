@@ -189,7 +189,7 @@ static void test_merkle_matches_cpu(void **state)
         skip();
     static const size_t rows[] = {1, 2, 8, 1024, 1u << 16};
     static const size_t cols[] = {0, 1, 6, 8, 9, 118};
-    size_t max = ((size_t)1 << 16) * 118 * 3;
+    size_t max = ((size_t)1 << 16) * 118 * 4;
     lm_gl *d = malloc(max * sizeof(lm_gl));
     assert_non_null(d);
     for (size_t i = 0; i < max; i++)
@@ -200,9 +200,13 @@ static void test_merkle_matches_cpu(void **state)
             lm_matrix_view colmaj = {d, r, c, 1, r};
             lm_matrix_view rowmaj = {d, r, c, c, 1};
             lm_matrix_view padded = {d, r, c, 2 * c + 1, 2};
+            lm_matrix_view prefix = {d, r, c, 1, 4 * r}; /* packed: cudaMemcpy2D */
+            lm_matrix_view rowgap = {d, r, c, c + 3, 1}; /* packed by rows */
             check_merkle(&colmaj);
             check_merkle(&rowmaj);
             check_merkle(&padded);
+            check_merkle(&prefix);
+            check_merkle(&rowgap);
         }
     lm_matrix_view big = {d, (size_t)1 << 20, 6, 6, 1}; /* a FRI layer's shape */
     check_merkle(&big);
