@@ -45,9 +45,13 @@ LMG_HD void node_body(uint64_t *nodes, size_t lo, uint64_t t)
  * evaluation domain's are a prefix of each longer column), or a row-major
  * one whose rows lie apart, is packed: `lines` lines of `line` elements,
  * `pitch` elements apart in the source, go side by side (one cudaMemcpy2D),
- * so only the view's own elements cross the bus. Any other view is copied
- * as its whole extent, (rows - 1) row_stride + (cols - 1) col_stride + 1
- * elements from data[0]. row_stride and col_stride are the device copy's. */
+ * so only the view's own elements cross the bus. Any other view, or one
+ * whose source pitch exceeds what cudaMemcpy2D takes (MAX_PITCH_BYTES,
+ * cudaDevAttrMaxPitch of current GPUs), is copied as its whole extent,
+ * (rows - 1) row_stride + (cols - 1) col_stride + 1 elements from data[0].
+ * row_stride and col_stride are the device copy's. */
+enum : size_t { MAX_PITCH_BYTES = 2147483647u };
+
 struct copy_plan {
     bool packed;
     size_t lines, line, pitch; /* when packed */
@@ -68,9 +72,11 @@ static inline bool plan_copy(copy_plan *p, size_t rows, size_t cols, size_t row_
         __builtin_add_overflow(span, (size_t)1, &span) || span > SIZE_MAX / sizeof(uint64_t))
         return false;
     p->elems = span;
-    if (cols > 1 && row_stride == 1 && col_stride > rows)
+    if (cols > 1 && row_stride == 1 && col_stride > rows &&
+        col_stride <= MAX_PITCH_BYTES / sizeof(uint64_t))
         *p = copy_plan{true, cols, rows, col_stride, rows * cols, 1, rows};
-    else if (rows > 1 && col_stride == 1 && row_stride > cols)
+    else if (rows > 1 && col_stride == 1 && row_stride > cols &&
+             row_stride <= MAX_PITCH_BYTES / sizeof(uint64_t))
         *p = copy_plan{true, rows, cols, row_stride, rows * cols, cols, 1};
     return true; /* rows * cols <= span: no overflow when packed */
 }

@@ -277,6 +277,20 @@ static void test_merkle_emulated(void **state)
             assert_int_equal(elems, c == 0 ? 0 : r * c + (packed ? 0 : (r - 1) * 3));
         }
     free(d);
+    /* a pitch above cudaMemcpy2D's limit (2^31 - 1 bytes): the whole extent
+     * instead (the plan reads no data) */
+    int packed;
+    size_t elems;
+    lm_matrix_view far = {NULL, 4, 2, 1, (size_t)1 << 28};
+    assert_int_equal(lm_gpu_host_plan_copy(&far, &packed, &elems), 0);
+    assert_int_equal(packed, 0);
+    assert_int_equal(elems, ((size_t)1 << 28) + 4);
+    far.col_stride = ((size_t)1 << 28) - 1; /* 2^31 - 8 bytes: packed */
+    assert_int_equal(lm_gpu_host_plan_copy(&far, &packed, &elems), 0);
+    assert_int_equal(packed, 1);
+    assert_int_equal(elems, 8);
+    lm_matrix_view huge = {NULL, 4, 2, 1, SIZE_MAX / 2}; /* the extent overflows */
+    assert_int_equal(lm_gpu_host_plan_copy(&huge, &packed, &elems), -1);
 }
 
 int main(void)
