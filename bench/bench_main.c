@@ -6,6 +6,7 @@
  * Each figure is the best of three runs of about S/3 seconds (default 3 s in
  * all). "per core" figures run on one thread; the "all cores" column runs T
  * threads (default: the number of online cores), each on its own data. */
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,11 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "lamina/bytes.h"
 #include "lamina/goldilocks.h"
 #include "lamina/gpu.h"
 #include "lamina/keccak.h"
+#include "lamina/l2tx.h"
 #include "lamina/poseidon2.h"
 #include "lamina/secp256k1.h"
 
@@ -147,6 +150,44 @@ static double bench_secp_recover(double seconds)
     return (double)n / (t - t0);
 }
 
+/* JSON parsing of a client's JSON-RPC batch, as the node's server thread
+ * does it (jansson, the server's flags): a batch of 100
+ * lamina_sendTransaction calls, each a signed transfer's wire bytes in hex.
+ * Returns: calls per second. */
+static double bench_json_batch(double seconds)
+{
+    enum { CALLS = 100 };
+    char hex[2 * LM_TX_WIRE_LEN + 3];
+    uint8_t wire[LM_TX_WIRE_LEN];
+    for (size_t i = 0; i < sizeof wire; i++)
+        wire[i] = (uint8_t)(i * 37 + 11);
+    lm_hex_encode(hex, wire, sizeof wire, true);
+    size_t cap = CALLS * (sizeof hex + 96) + 2, len = 0;
+    char *body = malloc(cap);
+    if (!body)
+        abort();
+    body[len++] = '[';
+    for (int i = 0; i < CALLS; i++)
+        len += (size_t)snprintf(
+            body + len, cap - len,
+            "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"lamina_sendTransaction\","
+            "\"params\":[\"%s\"]}",
+            i ? "," : "", i, hex);
+    body[len++] = ']';
+    uint64_t n = 0;
+    double t0 = bench_now(), t;
+    do {
+        json_error_t e;
+        json_t *j = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
+        if (json_array_size(j) != CALLS)
+            abort();
+        json_decref(j);
+        n += CALLS;
+    } while ((t = bench_now()) - t0 < seconds);
+    free(body);
+    return (double)n / (t - t0);
+}
+
 static double best_of_3(bench_fn fn)
 {
     double best = 0;
@@ -248,6 +289,7 @@ int main(int argc, char **argv)
             return 1;
         row("Goldilocks multiplications", "Mmul/s", 1e6, bench_gl_mul, threads);
         row("secp256k1 recoveries (ecrecover)", "krecover/s", 1e3, bench_secp_recover, threads);
+        row("JSON-RPC batch parse (jansson)", "kcall/s", 1e3, bench_json_batch, threads);
     }
     if (all || strcmp(what, "stf") == 0) {
         printf("\n| %-44s | %14s | %-10s |\n", "STF and state", "figure", "unit");
