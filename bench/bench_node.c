@@ -144,7 +144,6 @@ static double cpu_busy_jiffies(double *total)
     return all - (double)v[3] - (double)v[4];
 }
 
-/* Runs THREADS loads; returns accepted/s, and p50/p99 of the latencies. */
 /* CPU seconds this process has used (all threads: node and client). */
 static double self_cpu(void)
 {
@@ -192,7 +191,9 @@ static void node_threads_cpu(double out[NODE_THREADS])
     closedir(d);
 }
 
-static double run_load(load *ls, double *p50, double *p99, double *busy, double *cpu, double *secs)
+/* Runs THREADS loads; returns accepted/s. Out: p50/p99 of the latencies,
+ * the machine's busy share and this process's CPU seconds over the load. */
+static double run_load(load *ls, double *p50, double *p99, double *busy, double *cpu)
 {
     pthread_t t[THREADS];
     double c0 = cpu_busy_jiffies(NULL), s0 = self_cpu(), t0 = bench_now();
@@ -208,7 +209,6 @@ static double run_load(load *ls, double *p50, double *p99, double *busy, double 
     double el = bench_now() - t0, tot1 = 0;
     double b1 = cpu_busy_jiffies(&tot1);
     *cpu = self_cpu() - s0;
-    *secs = el;
     *busy = tot1 > 0 ? (b1 - c0) / (el * (double)sysconf(_SC_CLK_TCK) *
                                     (double)sysconf(_SC_NPROCESSORS_ONLN))
                      : 0;
@@ -430,11 +430,10 @@ int bench_node(double seconds, double recover_1core, double recover_all)
     lm_seq_stats before;
     lm_seq_get_stats(seq, &before);
     double lamina_busy = 0, anvil_busy = 0, lamina_cpu = 0, anvil_cpu = 0;
-    double lamina_secs = 0, th0[NODE_THREADS], th1[NODE_THREADS];
+    double th0[NODE_THREADS], th1[NODE_THREADS];
     node_threads_cpu(th0);
-    double lamina_tps = run_load(ls, &p50, &p99, &lamina_busy, &lamina_cpu, &lamina_secs);
+    double lamina_tps = run_load(ls, &p50, &p99, &lamina_busy, &lamina_cpu);
     node_threads_cpu(th1);
-    (void)lamina_secs;
     lm_seq_stats after;
     lm_seq_get_stats(seq, &after);
     long accepted = 0;
@@ -523,7 +522,7 @@ int bench_node(double seconds, double recover_1core, double recover_all)
             }
         }
         double tot0 = 0, tot1 = 0, b0 = cpu_busy_jiffies(&tot0), t0 = bench_now();
-        anvil_admit_tps = run_load(la, &a50, &a99, &anvil_busy, &anvil_cpu, &anvil_secs);
+        anvil_admit_tps = run_load(la, &a50, &a99, &anvil_busy, &anvil_cpu);
         (void)anvil_cpu;
         for (int t = 0; t < THREADS; t++)
             anvil_acc += la[t].accepted;

@@ -238,6 +238,39 @@ static inline void aw_wait_l2_balance(lm_rpc *l2, const uint8_t addr[20], uint64
              (unsigned long long)aw_l2_balance(l2, addr, 0));
 }
 
+/* Polls the node every 100 ms, at most `tries` times, for the proof of
+ * withdrawal 0, which appears once its batch is posted.
+ * Returns: the proof (a new reference); fails the test when none came. */
+static inline json_t *aw_wait_withdrawal_proof(lm_rpc *l2, int tries)
+{
+    lm_err err;
+    json_t *proof = NULL;
+    for (int i = 0; i < tries && (!proof || json_is_null(proof)); i++) {
+        json_decref(proof);
+        proof = NULL;
+        must(lm_rpc_call(l2, &proof, "lamina_getWithdrawalProof", "[0]", &err), &err, "proof");
+        if (json_is_null(proof))
+            sleep_ms(100);
+    }
+    assert_true(json_is_object(proof));
+    return proof;
+}
+
+/* Moves L1 time on (31 s and a block at a time, at most 100 times) until
+ * the output of L1 batch `batch` is final; fails the test when it is not. */
+static inline void aw_wait_finalized(aw_world *w, uint64_t batch)
+{
+    lm_err err;
+    bool fin = false;
+    for (int i = 0; i < 100 && !fin; i++) {
+        aw_rpc_void(&w->rpc, "evm_increaseTime", "[31]");
+        aw_rpc_void(&w->rpc, "evm_mine", NULL);
+        if (lm_rollup_is_finalized(&w->rpc, &w->d, batch, &fin, &err) != LM_OK || !fin)
+            sleep_ms(200);
+    }
+    assert_true(fin);
+}
+
 /* The sequencer as the tests run it on w: data in dir, blocks every 50 ms,
  * L1 polled every 100 ms with no confirmations, a batch every 300 ms,
  * settling with anvil keys 1 (batcher) and 2 (proposer). */

@@ -92,6 +92,31 @@ static inline void expect_out(const run_result *r, const char *text)
         fail_msg("expected \"%s\" in the output\nstdout: %s\nstderr: %s", text, r->out, r->err);
 }
 
+/* Writes text to path (a key or password file), or the test fails. */
+static inline void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* For a group setup: clears the environment variables lamina reads, so
+ * that only the arguments count, and checks that the binary is built.
+ * Returns: 0, or -1 (with a message) when it is missing. */
+static inline int cli_setup(void)
+{
+    static const char *const vars[] = {"LAMINA_PASSWORD", "LAMINA_KEYSTORE", "LAMINA_RPC",
+                                       "LAMINA_L1_RPC", "LAMINA_DEPLOYER_KEY"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
+    if (access(LAMINA, X_OK) != 0) {
+        fprintf(stderr, "%s is missing: build the lamina target first\n", LAMINA);
+        return -1;
+    }
+    return 0;
+}
+
 /* stdout as JSON (a new reference), or the test fails. */
 static inline json_t *out_json(const run_result *r)
 {

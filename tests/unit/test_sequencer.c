@@ -178,28 +178,9 @@ static void test_deposit_transfer_withdraw(void **state)
     assert_true(l2_balance(W.addr[3].b, 0) == 1000000000 - 100000000 - 1000 - 200000000);
 
     /* its proof appears once its batch closes; the output reaches L1 */
-    json_t *proof = NULL;
-    for (int i = 0; i < 100 && (!proof || json_is_null(proof)); i++) {
-        json_decref(proof);
-        proof = NULL;
-        must(lm_rpc_call(&S.l2, &proof, "lamina_getWithdrawalProof", "[0]", &err), &err, "proof");
-        if (json_is_null(proof))
-            sleep_ms(100);
-    }
-    assert_true(json_is_object(proof));
+    json_t *proof = aw_wait_withdrawal_proof(&S.l2, 100);
     uint64_t batch = (uint64_t)json_integer_value(json_object_get(proof, "batchIndex"));
-    bool fin = false;
-    for (int i = 0; i < 100 && !fin; i++) {
-        json_t *r = NULL;
-        must(lm_rpc_call(&W.rpc, &r, "evm_increaseTime", "[31]", &err), &err, "increaseTime");
-        json_decref(r);
-        must(lm_rpc_call(&W.rpc, &r, "evm_mine", NULL, &err), &err, "mine");
-        json_decref(r);
-        lm_code rc = lm_rollup_is_finalized(&W.rpc, &W.d, batch, &fin, &err);
-        if (rc != LM_OK || !fin)
-            sleep_ms(200);
-    }
-    assert_true(fin);
+    aw_wait_finalized(&W, batch);
 
     /* prove and pay on L1 with what the node returned */
     lm_output_preimage o;

@@ -334,13 +334,23 @@ static void test_state_rows(void **state)
 
 /* ---- proofs ------------------------------------------------------------------------- */
 
-static uint8_t *encode_(const lm_stark_proof *p, size_t *len)
+/* Encodes *p and frees it; the first encoding becomes *ref, every later
+ * one must equal it. */
+static void same_as_ref_(lm_stark_proof *p, uint8_t **ref, size_t *ref_len)
 {
-    size_t cap = lm_stark_proof_size(p);
+    size_t cap = lm_stark_proof_size(p), len;
     uint8_t *b = malloc(cap);
     assert_non_null(b);
-    assert_int_equal(lm_stark_proof_write(b, cap, len, p, NULL), LM_OK);
-    return b;
+    assert_int_equal(lm_stark_proof_write(b, cap, &len, p, NULL), LM_OK);
+    lm_stark_proof_free(p);
+    if (*ref == NULL) {
+        *ref = b;
+        *ref_len = len;
+        return;
+    }
+    assert_int_equal(len, *ref_len);
+    assert_memory_equal(b, *ref, len);
+    free(b);
 }
 
 /* Proves air on cols under every implementation and 1, 2 threads; all
@@ -362,17 +372,7 @@ static void same_proofs_(const lm_air *air, const lm_fri_params *fp, const lm_gl
             assert_int_equal(lm_stark_prove(air, fp, &ctx, cols, log_h, &opts, &p, &err), LM_OK);
             if (!unchecked)
                 assert_int_equal(lm_stark_verify(air, fp, log_h, &p, &err), LM_OK);
-            size_t len;
-            uint8_t *b = encode_(&p, &len);
-            lm_stark_proof_free(&p);
-            if (ref == NULL) {
-                ref = b;
-                ref_len = len;
-                continue;
-            }
-            assert_int_equal(len, ref_len);
-            assert_memory_equal(b, ref, len);
-            free(b);
+            same_as_ref_(&p, &ref, &ref_len);
         }
     }
     assert_true(use_(LM_P2_IMPL_AUTO));
@@ -470,17 +470,7 @@ static void test_state_proofs(void **state)
                                                &k_fp, threads, &err),
                              LM_OK);
             assert_int_equal(lm_stateair_verify(&p, &st, &k_fp, &err), LM_OK);
-            size_t len;
-            uint8_t *b = encode_(&p, &len);
-            lm_stark_proof_free(&p);
-            if (ref == NULL) {
-                ref = b;
-                ref_len = len;
-                continue;
-            }
-            assert_int_equal(len, ref_len);
-            assert_memory_equal(b, ref, len);
-            free(b);
+            same_as_ref_(&p, &ref, &ref_len);
         }
     }
     assert_true(use_(LM_P2_IMPL_AUTO));

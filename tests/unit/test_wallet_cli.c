@@ -55,14 +55,6 @@ static aw_world W;
 
 #define DEP_PATH TDIR "/deployment.json"
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void clean_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -233,14 +225,8 @@ static int setup(void **state)
     mkdir(TDIR, 0700);
     mkdir(TDIR "/ks", 0700);
     clean_dir(TDIR "/ks");
-    unsetenv("LAMINA_PASSWORD");
-    unsetenv("LAMINA_KEYSTORE");
-    unsetenv("LAMINA_RPC");
-    unsetenv("LAMINA_L1_RPC");
-    if (access(LAMINA, X_OK) != 0) {
-        fprintf(stderr, "%s is missing: build the lamina target first\n", LAMINA);
+    if (cli_setup() != 0)
         return -1;
-    }
     if (aw_world_start(&W, TDIR "/anvil.log") != 0)
         return -1;
     lm_deploy_opts o;

@@ -47,14 +47,6 @@
 
 #include "../cli_run.h"
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static const char *addr_text(char buf[43], const uint8_t a[20])
 {
     lm_address x;
@@ -113,15 +105,8 @@ static int setup(void **state)
     lm_err err;
     lm_log_set_level(LM_LOG_WARN);
     mkdir(TDIR, 0700);
-    unsetenv("LAMINA_PASSWORD");
-    unsetenv("LAMINA_KEYSTORE");
-    unsetenv("LAMINA_RPC");
-    unsetenv("LAMINA_L1_RPC");
-    unsetenv("LAMINA_DEPLOYER_KEY");
-    if (access(LAMINA, X_OK) != 0) {
-        fprintf(stderr, "%s is missing: build the lamina target first\n", LAMINA);
+    if (cli_setup() != 0)
         return -1;
-    }
     if (aw_world_start(&W, TDIR "/anvil.log") != 0)
         return -1;
     lm_deploy_opts o;
@@ -468,27 +453,12 @@ static void test_deposit_transfer_withdraw(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "amount")), "0.25");
     json_decref(j);
     wait_l2(user, 2, 1750000000 - 500000000 - 1 - 250000000);
-    json_t *proof = NULL;
-    for (int i = 0; i < 200 && (!proof || json_is_null(proof)); i++) {
-        json_decref(proof);
-        proof = NULL;
-        must(lm_rpc_call(&S.l2, &proof, "lamina_getWithdrawalProof", "[0]", &err), &err, "proof");
-        if (json_is_null(proof))
-            sleep_ms(100);
-    }
-    assert_true(json_is_object(proof));
+    json_t *proof = aw_wait_withdrawal_proof(&S.l2, 200);
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(proof, "withdrawal"), "assetId")), 2);
     uint64_t batch = (uint64_t)json_integer_value(json_object_get(proof, "batchIndex"));
     json_decref(proof);
-    bool fin = false;
-    for (int i = 0; i < 100 && !fin; i++) {
-        aw_rpc_void(&W.rpc, "evm_increaseTime", "[31]");
-        aw_rpc_void(&W.rpc, "evm_mine", NULL);
-        if (lm_rollup_is_finalized(&W.rpc, &W.d, batch, &fin, &err) != LM_OK || !fin)
-            sleep_ms(200);
-    }
-    assert_true(fin);
+    aw_wait_finalized(&W, batch);
     r = run("withdraw", "finalize", "--id", "0", "--key-file", TDIR "/user.key", "--deployment",
             DEP_PATH, "--rpc", S.url, "--l1-rpc", W.anvil.url, NULL);
     expect_ok(r);

@@ -436,6 +436,14 @@ def expect_reject(fn, data):
     raise AssertionError('tampered proof accepted')
 
 
+def expect_flips_rejected(fn, data, offsets):
+    """fn rejects data with the low bit of any one byte at `offsets` flipped."""
+    for off in offsets:
+        bad = bytearray(data)
+        bad[off] ^= 1
+        expect_reject(fn, bytes(bad))
+
+
 if __name__ == '__main__':
     corpus = os.path.join(HERE, '..', 'fuzz', 'corpus')
 
@@ -459,10 +467,8 @@ if __name__ == '__main__':
 
     data = open(os.path.join(corpus, 'stark_proof', 'valid_fibonacci_8_rows'), 'rb').read()
     stark_check(data)
-    for off in (5 + 8, 5 + 64 + 8, len(data) - 8):  # trace root, ood, last comp sibling
-        bad = bytearray(data)
-        bad[off] ^= 1
-        expect_reject(stark_check, bytes(bad))
+    # the trace root, an out-of-domain value, the last composition sibling
+    expect_flips_rejected(stark_check, data, (5 + 8, 5 + 64 + 8, len(data) - 8))
     print('stark valid_fibonacci_8_rows: verifies, tampered copies rejected')
 
     SEL, K = [0, 0, 0, 0, 0, 0, 0, 1], [5, 7, 11, 13]
@@ -476,10 +482,7 @@ if __name__ == '__main__':
 
     data = open(os.path.join(corpus, 'stark_proof', 'valid_periodic_counter_16_rows'), 'rb').read()
     pc_check(data)
-    for off in (5 + 8, 5 + 64 + 8, len(data) - 8):
-        bad = bytearray(data)
-        bad[off] ^= 1
-        expect_reject(pc_check, bytes(bad))
+    expect_flips_rejected(pc_check, data, (5 + 8, 5 + 64 + 8, len(data) - 8))
     expect_reject(lambda d: pc_check(d, sel=[0, 0, 0, 1, 0, 0, 0, 1]), data)
     expect_reject(lambda d: pc_check(d, k=[5, 7, 11, 14]), data)
     expect_reject(lambda d: pc_check(d, a15=A15 + 1), data)
@@ -517,16 +520,13 @@ if __name__ == '__main__':
     for _ in range(7):
         XN = permute(XN)
 
-    def chain_check(data, x0=X0, xn=XN, n=7):
+    def chain_check(data, x0=X0, xn=XN, n=7, fri=(3, 1, 6, 4)):
         bnd = [(106 + k, 0, x0[k]) for k in range(12)] + [(106 + k, n, xn[k]) for k in range(12)]
-        stark_verify(data, b'lamina-poseidon2-chain-v1', 118, 118, 7, bnd, p2chain_eval, 4, (3, 1, 6, 4))
+        stark_verify(data, b'lamina-poseidon2-chain-v1', 118, 118, 7, bnd, p2chain_eval, 4, fri)
 
     data = open(os.path.join(HERE, 'stark_p2chain_n7.bin'), 'rb').read()
     chain_check(data)
-    for off in (5 + 8, 5 + 64 + 8, len(data) // 2, len(data) - 8):
-        bad = bytearray(data)
-        bad[off] ^= 1
-        expect_reject(chain_check, bytes(bad))
+    expect_flips_rejected(chain_check, data, (5 + 8, 5 + 64 + 8, len(data) // 2, len(data) - 8))
     expect_reject(lambda d: chain_check(d, xn=[XN[0] + 1] + XN[1:]), data)
     expect_reject(lambda d: chain_check(d, x0=[1] + X0[1:]), data)
     expect_reject(lambda d: chain_check(d, n=6), data)
@@ -535,15 +535,11 @@ if __name__ == '__main__':
     # the same statement at blowup 2 (below the constraint degree 7: the
     # prover evaluated the constraints on 8 h points; the verifier is the same)
     def chain_check_b2(data, xn=XN):
-        bnd = [(106 + k, 0, X0[k]) for k in range(12)] + [(106 + k, 7, xn[k]) for k in range(12)]
-        stark_verify(data, b'lamina-poseidon2-chain-v1', 118, 118, 7, bnd, p2chain_eval, 4, (1, 1, 24, 4))
+        chain_check(data, xn=xn, fri=(1, 1, 24, 4))
 
     data = open(os.path.join(HERE, 'stark_p2chain_n7_blowup2.bin'), 'rb').read()
     chain_check_b2(data)
-    for off in (5 + 8, len(data) // 2, len(data) - 8):
-        bad = bytearray(data)
-        bad[off] ^= 1
-        expect_reject(chain_check_b2, bytes(bad))
+    expect_flips_rejected(chain_check_b2, data, (5 + 8, len(data) // 2, len(data) - 8))
     expect_reject(lambda d: chain_check_b2(d, xn=[XN[0] + 1] + XN[1:]), data)
     expect_reject(lambda d: chain_check(d), data)  # not a blowup-8 proof
     print('stark p2chain n = 7 at blowup 2: verifies, tampered copies and statements rejected')
@@ -570,10 +566,7 @@ if __name__ == '__main__':
 
     data = open(os.path.join(HERE, 'stark_state_far_leaf_n2.bin'), 'rb').read()
     state_check(data)
-    for off in (5 + 8, 5 + 64 + 8, len(data) // 2, len(data) - 8):
-        bad = bytearray(data)
-        bad[off] ^= 1
-        expect_reject(state_check, bytes(bad))
+    expect_flips_rejected(state_check, data, (5 + 8, 5 + 64 + 8, len(data) // 2, len(data) - 8))
     expect_reject(lambda d: state_check(d, a=ZERO_SUBTREE[31]), data)
     expect_reject(lambda d: state_check(d, b=tree_root({0xffffffff: [1, 2, 3, 4]})), data)
     expect_reject(lambda d: state_check(d, c=compress([0] * 4, hash_elements([6] + [0] * 4 + [9] * 4))), data)
